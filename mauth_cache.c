@@ -1,0 +1,149 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_cache.c: verdicts remembered across connections, and carried inside
+ * TLS sessions.
+ *
+ * The cache is a fixed table of slots addressed by the chain key (already a
+ * SHA-256), probed over a short window: bounded memory, O(1), no allocation
+ * after creation.  A full window evicts the entry that expires first.
+ */
+#include <string.h>
+
+#include <apr_thread_mutex.h>
+
+#include "mauth_core.h"
+
+#define PROBE_WINDOW 8
+
+typedef struct {
+    unsigned char key[MAUTH_FINGERPRINT_LEN];
+    apr_time_t expires;               /* 0: empty */
+    mauth_verdict_t verdict;
+} cache_slot_t;
+
+struct mauth_verdict_cache {
+    apr_thread_mutex_t *lock;
+    cache_slot_t *slots;
+    unsigned size;
+    apr_interval_time_t ttl;
+};
+
+mauth_verdict_cache_t *mauth_verdict_cache_create(apr_pool_t *p, int max_entries,
+                                                  apr_interval_time_t ttl)
+{
+    mauth_verdict_cache_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->size = max_entries > PROBE_WINDOW ? (unsigned)max_entries : PROBE_WINDOW;
+    c->slots = apr_pcalloc(p, c->size * sizeof(*c->slots));
+    c->ttl = ttl;
+    if (apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
+        return NULL;
+    }
+    return c;
+}
+
+static unsigned slot_of(const mauth_verdict_cache_t *c, const unsigned char *key)
+{
+    unsigned h = ((unsigned)key[0] << 24) | ((unsigned)key[1] << 16)
+                 | ((unsigned)key[2] << 8) | key[3];
+    return h % c->size;
+}
+
+int mauth_verdict_cache_get(mauth_verdict_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
+                            apr_time_t now, mauth_verdict_t *out)
+{
+    unsigned start = slot_of(c, key), i;
+    int found = 0;
+
+    apr_thread_mutex_lock(c->lock);
+    for (i = 0; i < PROBE_WINDOW; i++) {
+        cache_slot_t *slot = &c->slots[(start + i) % c->size];
+        if (slot->expires > now && memcmp(slot->key, key, MAUTH_FINGERPRINT_LEN) == 0) {
+            *out = slot->verdict;
+            found = 1;
+            break;
+        }
+    }
+    apr_thread_mutex_unlock(c->lock);
+    return found;
+}
+
+void mauth_verdict_cache_put(mauth_verdict_cache_t *c, const mauth_verdict_t *v, apr_time_t now)
+{
+    unsigned start = slot_of(c, v->chain_key), i;
+    apr_time_t expires = now + c->ttl;
+    cache_slot_t *victim = NULL;
+
+    if (v->valid_until && v->valid_until < expires) {
+        expires = v->valid_until;
+    }
+    if (expires <= now) {
+        return;
+    }
+    apr_thread_mutex_lock(c->lock);
+    for (i = 0; i < PROBE_WINDOW; i++) {
+        cache_slot_t *slot = &c->slots[(start + i) % c->size];
+        if (slot->expires <= now
+            || memcmp(slot->key, v->chain_key, MAUTH_FINGERPRINT_LEN) == 0) {
+            victim = slot;
+            break;
+        }
+        if (victim == NULL || slot->expires < victim->expires) {
+            victim = slot;
+        }
+    }
+    memcpy(victim->key, v->chain_key, MAUTH_FINGERPRINT_LEN);
+    victim->verdict = *v;
+    victim->expires = expires;
+    apr_thread_mutex_unlock(c->lock);
+}
+
+static const unsigned char wire_magic[4] = {'M', 'A', 'V', 1};
+
+void mauth_verdict_encode(const mauth_verdict_t *v, unsigned char out[MAUTH_VERDICT_WIRE_LEN])
+{
+    apr_uint64_t until = (apr_uint64_t)v->valid_until;
+    int i;
+
+    memcpy(out, wire_magic, 4);
+    for (i = 0; i < 8; i++) {
+        out[4 + i] = (unsigned char)(until >> (56 - 8 * i));
+    }
+    out[12] = (unsigned char)v->status;
+    out[13] = (unsigned char)v->reason;
+    out[14] = (unsigned char)v->reason_after;
+    out[15] = (unsigned char)(v->error_depth < 0 ? 0xff : v->error_depth);
+    memcpy(out + 16, v->chain_key, MAUTH_FINGERPRINT_LEN);
+}
+
+int mauth_verdict_decode(const unsigned char *in, apr_size_t len, mauth_verdict_t *v)
+{
+    apr_uint64_t until = 0;
+    int i;
+
+    if (len != MAUTH_VERDICT_WIRE_LEN || memcmp(in, wire_magic, 4) != 0
+        || in[12] > MAUTH_VERIFY_FAILED || in[13] >= MAUTH_REASON_COUNT
+        || in[14] >= MAUTH_REASON_COUNT) {
+        return 0;
+    }
+    for (i = 0; i < 8; i++) {
+        until = (until << 8) | in[4 + i];
+    }
+    memset(v, 0, sizeof(*v));
+    v->valid_until = (apr_time_t)until;
+    v->status = (mauth_verify_status_e)in[12];
+    v->reason = (mauth_reason_e)in[13];
+    v->reason_after = (mauth_reason_e)in[14];
+    v->error_depth = in[15] == 0xff ? -1 : in[15];
+    memcpy(v->chain_key, in + 16, MAUTH_FINGERPRINT_LEN);
+    return 1;
+}
+
+void mauth_verdict_age(mauth_verdict_t *v, apr_time_t now)
+{
+    if (v->status == MAUTH_VERIFY_SUCCESS && v->valid_until && now >= v->valid_until) {
+        v->status = MAUTH_VERIFY_FAILED;
+        v->reason = v->reason_after;
+    }
+}

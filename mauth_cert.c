@@ -1,0 +1,136 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_cert.c: facts about one certificate (fingerprint, DNs, serial,
+ * validity) and the key that names a presented chain.  Works on the parsed
+ * X509 and its DER; nothing here goes through PEM.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <apr_strings.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+
+#include "mauth_core.h"
+
+int mauth_cert_fingerprint(X509 *cert, unsigned char out[MAUTH_FINGERPRINT_LEN])
+{
+    unsigned int len = 0;
+
+    return X509_digest(cert, EVP_sha256(), out, &len) == 1
+           && len == MAUTH_FINGERPRINT_LEN;
+}
+
+void mauth_hex(const unsigned char *bytes, apr_size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 0x0f];
+    }
+    out[2 * len] = '\0';
+}
+
+void mauth_chain_key(X509 *leaf, STACK_OF(X509) *untrusted,
+                     unsigned char out[MAUTH_FINGERPRINT_LEN])
+{
+    unsigned char fingerprint[MAUTH_FINGERPRINT_LEN];
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    int i;
+
+    memset(out, 0, MAUTH_FINGERPRINT_LEN);
+    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        return;
+    }
+    if (leaf && mauth_cert_fingerprint(leaf, fingerprint)) {
+        EVP_DigestUpdate(md, fingerprint, sizeof(fingerprint));
+    }
+    /* OpenSSL's server-side peer chain may or may not repeat the leaf;
+     * the key must not depend on which. */
+    for (i = 0; untrusted && i < sk_X509_num(untrusted); i++) {
+        X509 *cert = sk_X509_value(untrusted, i);
+        if (leaf && X509_cmp(cert, leaf) == 0) {
+            continue;
+        }
+        if (mauth_cert_fingerprint(cert, fingerprint)) {
+            EVP_DigestUpdate(md, fingerprint, sizeof(fingerprint));
+        }
+    }
+    EVP_DigestFinal_ex(md, out, &len);
+    EVP_MD_CTX_free(md);
+}
+
+static const char *name_text(apr_pool_t *p, const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    const char *text = "";
+    char *data;
+    long len;
+
+    if (bio == NULL) {
+        return text;
+    }
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        len = BIO_get_mem_data(bio, &data);
+        text = apr_pstrmemdup(p, data, len);
+    }
+    BIO_free(bio);
+    return text;
+}
+
+static const char *time_text(apr_pool_t *p, const ASN1_TIME *when)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    const char *text = "";
+    char *data;
+    long len;
+
+    if (bio == NULL) {
+        return text;
+    }
+    if (ASN1_TIME_print(bio, when)) {
+        len = BIO_get_mem_data(bio, &data);
+        text = apr_pstrmemdup(p, data, len);
+    }
+    BIO_free(bio);
+    return text;
+}
+
+static const char *serial_text(apr_pool_t *p, X509 *cert)
+{
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    const char *text = "";
+    char *hex;
+
+    if (bn && (hex = BN_bn2hex(bn)) != NULL) {
+        text = apr_pstrdup(p, hex);
+        OPENSSL_free(hex);
+    }
+    BN_free(bn);
+    return text;
+}
+
+void mauth_cert_info(apr_pool_t *p, X509 *cert, mauth_cert_info_t *info)
+{
+    unsigned char fingerprint[MAUTH_FINGERPRINT_LEN];
+    char *hex = apr_palloc(p, MAUTH_FINGERPRINT_HEX_LEN + 1);
+
+    if (mauth_cert_fingerprint(cert, fingerprint)) {
+        mauth_hex(fingerprint, sizeof(fingerprint), hex);
+    }
+    else {
+        hex[0] = '\0';
+    }
+    info->fingerprint = hex;
+    info->subject_dn = name_text(p, X509_get_subject_name(cert));
+    info->issuer_dn = name_text(p, X509_get_issuer_name(cert));
+    info->serial = serial_text(p, cert);
+    info->not_before = time_text(p, X509_get0_notBefore(cert));
+    info->not_after = time_text(p, X509_get0_notAfter(cert));
+}

@@ -1,0 +1,416 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_chain.c: the first layer of the seeds, certificate chain validation.
+ *
+ * The chain the client sent is built and checked by OpenSSL against our own
+ * roots (signatures, validity times, client-auth purpose, depth).  CRLs are
+ * checked against the compact index of mauth_crl.c once the chain stands,
+ * unless a configured CRL needs OpenSSL's extended CRL handling (indirect,
+ * delta, distribution-point scoped): then every CRL goes to OpenSSL with
+ * X509_V_FLAG_EXTENDED_CRL_SUPPORT, correct but as slow as mod_ssl.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <apr_file_info.h>
+#include <apr_strings.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "mauth_crl.h"
+
+#define MAUTH_DEFAULT_DEPTH 5
+
+struct mauth_trust {
+    apr_pool_t *pool;
+    X509_STORE *store;
+    STACK_OF(X509) *roots;
+    apr_array_header_t *crls;          /* mauth_crl_t * */
+    mauth_crl_check_e crl_check;
+    int depth;                         /* mod_ssl's meaning: the root's index */
+    int extended_crls;                 /* hand CRLs to OpenSSL */
+};
+
+static apr_status_t trust_cleanup(void *data)
+{
+    mauth_trust_t *t = data;
+
+    X509_STORE_free(t->store);
+    sk_X509_pop_free(t->roots, X509_free);
+    return APR_SUCCESS;
+}
+
+mauth_trust_t *mauth_trust_create(apr_pool_t *p)
+{
+    mauth_trust_t *t = apr_pcalloc(p, sizeof(*t));
+
+    t->pool = p;
+    t->store = X509_STORE_new();
+    t->roots = sk_X509_new_null();
+    t->crls = apr_array_make(p, 4, sizeof(mauth_crl_t *));
+    t->crl_check = MAUTH_CRL_CHECK_CHAIN;
+    t->depth = MAUTH_DEFAULT_DEPTH;
+    apr_pool_cleanup_register(p, t, trust_cleanup, apr_pool_cleanup_null);
+    return t;
+}
+
+apr_status_t mauth_trust_add_roots_file(mauth_trust_t *t, const char *path, const char **err)
+{
+    BIO *bio = BIO_new_file(path, "r");
+    X509 *cert;
+    int count = 0;
+
+    if (bio == NULL) {
+        *err = apr_psprintf(t->pool, "cannot read %s", path);
+        ERR_clear_error();
+        return APR_ENOENT;
+    }
+    while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        X509_STORE_add_cert(t->store, cert);
+        sk_X509_push(t->roots, cert);
+        count++;
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    if (count == 0) {
+        *err = apr_psprintf(t->pool, "%s holds no PEM certificate", path);
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Calls add for every regular file in dir, in a stable order. */
+static apr_status_t for_each_file(mauth_trust_t *t, const char *dir, const char **err,
+                                  apr_status_t (*add)(mauth_trust_t *, const char *,
+                                                      const char **))
+{
+    apr_dir_t *handle;
+    apr_finfo_t entry;
+    apr_array_header_t *names = apr_array_make(t->pool, 16, sizeof(const char *));
+    apr_status_t rv;
+    int i;
+
+    if ((rv = apr_dir_open(&handle, dir, t->pool)) != APR_SUCCESS) {
+        *err = apr_psprintf(t->pool, "cannot read directory %s", dir);
+        return rv;
+    }
+    while (apr_dir_read(&entry, APR_FINFO_TYPE | APR_FINFO_NAME, handle) == APR_SUCCESS) {
+        if (entry.filetype == APR_REG || entry.filetype == APR_LNK) {
+            if (entry.name[0] != '.') {
+                APR_ARRAY_PUSH(names, const char *) =
+                    apr_pstrcat(t->pool, dir, "/", entry.name, NULL);
+            }
+        }
+    }
+    apr_dir_close(handle);
+    qsort(names->elts, names->nelts, sizeof(const char *),
+          (int (*)(const void *, const void *))strcmp);
+    for (i = 0; i < names->nelts; i++) {
+        if ((rv = add(t, APR_ARRAY_IDX(names, i, const char *), err)) != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    if (names->nelts == 0) {
+        *err = apr_psprintf(t->pool, "directory %s is empty", dir);
+        return APR_ENOENT;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_trust_add_roots_path(mauth_trust_t *t, const char *dir, const char **err)
+{
+    return for_each_file(t, dir, err, mauth_trust_add_roots_file);
+}
+
+apr_status_t mauth_trust_add_crl_file(mauth_trust_t *t, const char *path, const char **err)
+{
+    return mauth_crl_read_file(t->pool, path, t->crls, err);
+}
+
+apr_status_t mauth_trust_add_crl_path(mauth_trust_t *t, const char *dir, const char **err)
+{
+    return for_each_file(t, dir, err, mauth_trust_add_crl_file);
+}
+
+void mauth_trust_set_crl_check(mauth_trust_t *t, mauth_crl_check_e mode)
+{
+    t->crl_check = mode;
+}
+
+void mauth_trust_set_depth(mauth_trust_t *t, int depth)
+{
+    t->depth = depth;
+}
+
+int mauth_trust_root_count(const mauth_trust_t *t)
+{
+    return sk_X509_num(t->roots);
+}
+
+int mauth_trust_crl_count(const mauth_trust_t *t)
+{
+    return t->crls->nelts;
+}
+
+/* Gives every CRL to OpenSSL's store, parsed the way OpenSSL parses it. */
+static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
+{
+    int i;
+
+    for (i = 0; i < t->crls->nelts; i++) {
+        mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        const unsigned char *p = crl->der;
+        X509_CRL *parsed = d2i_X509_CRL(NULL, &p, (long)crl->der_len);
+        if (parsed == NULL) {
+            *err = apr_psprintf(t->pool, "%s: OpenSSL cannot parse a CRL", crl->source);
+            ERR_clear_error();
+            return APR_EINVAL;
+        }
+        X509_STORE_add_crl(t->store, parsed);
+        X509_CRL_free(parsed);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err)
+{
+    int i, j;
+
+    if (sk_X509_num(t->roots) == 0) {
+        *err = "no trusted root certificate is configured";
+        return APR_EINVAL;
+    }
+    if (t->crl_check != MAUTH_CRL_CHECK_NONE && t->crls->nelts == 0) {
+        *err = "revocation checking is on but no CRL is configured";
+        return APR_EINVAL;
+    }
+    for (i = 0; i < t->crls->nelts; i++) {
+        mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        int issued_by_root = 0, verified = 0;
+        if (crl->complex_why && !t->extended_crls) {
+            t->extended_crls = 1;
+            mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00001",
+                      "%s: a CRL needs OpenSSL's extended CRL handling because %s; "
+                      "every CRL is now checked by OpenSSL, whose cost grows with CRL size",
+                      crl->source, crl->complex_why);
+        }
+        /* CRLs of the roots can be verified now, once; those of
+         * intermediates when the first chain through them arrives. */
+        for (j = 0; j < sk_X509_num(t->roots); j++) {
+            X509 *root = sk_X509_value(t->roots, j);
+            if (X509_NAME_cmp(X509_get_subject_name(root), crl->issuer) == 0) {
+                issued_by_root = 1;
+                verified |= mauth_crl_signed_by(crl, root);
+            }
+        }
+        if (issued_by_root && !verified) {
+            *err = apr_psprintf(t->pool, "%s: the CRL issued by a trusted root "
+                                "does not verify with that root's key", crl->source);
+            return APR_EINVAL;
+        }
+        mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00002",
+                  "%s: CRL with %lu revoked serials, %s", crl->source,
+                  (unsigned long)crl->revoked_count,
+                  verified ? "signature verified" : "signature verified on first use");
+    }
+    if (t->extended_crls) {
+        return hand_crls_to_openssl(t, err);
+    }
+    return APR_SUCCESS;
+}
+
+static mauth_reason_e reason_of(int error, int depth)
+{
+    switch (error) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return MAUTH_REASON_EXPIRED;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return MAUTH_REASON_NOT_YET_VALID;
+    case X509_V_ERR_CERT_REVOKED:
+        return depth == 0 ? MAUTH_REASON_REVOKED : MAUTH_REASON_ISSUER_REVOKED;
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        return MAUTH_REASON_SELF_SIGNED;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_REJECTED:
+        return MAUTH_REASON_UNTRUSTED;
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+        return MAUTH_REASON_BAD_SIGNATURE;
+    case X509_V_ERR_INVALID_PURPOSE:
+        return MAUTH_REASON_WRONG_PURPOSE;
+    case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+    case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+        return MAUTH_REASON_CHAIN_TOO_LONG;
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+    case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+    case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+    case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+    case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+    case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+    case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+        return MAUTH_REASON_REVOCATION_UNAVAILABLE;
+    default:
+        return MAUTH_REASON_INVALID;
+    }
+}
+
+static apr_time_t asn1_time(const ASN1_TIME *when)
+{
+    struct tm tm;
+
+    if (ASN1_TIME_to_tm(when, &tm) != 1) {
+        return 0;
+    }
+    return apr_time_from_sec((apr_time_t)timegm(&tm));
+}
+
+/* Lowers the verdict's expiry to when, remembering why it would fail then. */
+static void expire_by(mauth_verdict_t *v, apr_time_t when, mauth_reason_e why)
+{
+    if (when > 0 && (v->valid_until == 0 || when < v->valid_until)) {
+        v->valid_until = when;
+        v->reason_after = why;
+    }
+}
+
+/*
+ * Revocation of chain[0 .. last] against the indexed CRLs.  The trust anchor
+ * itself is never checked: it is trusted by configuration.  A certificate
+ * that needs a CRL and has no current, correctly signed one from its issuer
+ * fails closed.
+ */
+static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *chain,
+                                       apr_time_t now, const mauth_logger_t *log,
+                                       mauth_verdict_t *v)
+{
+    int last = t->crl_check == MAUTH_CRL_CHECK_LEAF ? 0 : sk_X509_num(chain) - 2;
+    int i, j;
+
+    for (i = 0; i <= last && i + 1 < sk_X509_num(chain); i++) {
+        X509 *cert = sk_X509_value(chain, i);
+        X509 *issuer = sk_X509_value(chain, i + 1);
+        const X509_NAME *issuer_name = X509_get_subject_name(issuer);
+        int usable = 0, revoked = 0;
+
+        if ((X509_get_extension_flags(issuer) & EXFLAG_KUSAGE)
+            && !(X509_get_key_usage(issuer) & KU_CRL_SIGN)) {
+            mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00003",
+                      "issuer at depth %d may not sign CRLs (keyUsage)", i + 1);
+            v->error_depth = i;
+            return MAUTH_REASON_REVOCATION_UNAVAILABLE;
+        }
+        for (j = 0; j < t->crls->nelts; j++) {
+            mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, j, mauth_crl_t *);
+            if (X509_NAME_cmp(crl->issuer, issuer_name) != 0) {
+                continue;
+            }
+            if (now < crl->this_update
+                || (crl->next_update && now >= crl->next_update)) {
+                mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00004",
+                          "%s: CRL for depth %d is outside its validity window",
+                          crl->source, i);
+                continue;
+            }
+            if (!mauth_crl_signed_by(crl, issuer)) {
+                mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00005",
+                          "%s: CRL for depth %d does not verify with the issuer's key",
+                          crl->source, i);
+                continue;
+            }
+            usable = 1;
+            expire_by(v, crl->next_update, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+            revoked |= mauth_crl_lists(crl, cert);
+        }
+        if (!usable) {
+            mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00006",
+                      "no current, correctly signed CRL for the certificate at depth %d", i);
+            v->error_depth = i;
+            return MAUTH_REASON_REVOCATION_UNAVAILABLE;
+        }
+        if (revoked) {
+            v->error_depth = i;
+            return i == 0 ? MAUTH_REASON_REVOKED : MAUTH_REASON_ISSUER_REVOKED;
+        }
+    }
+    return MAUTH_REASON_OK;
+}
+
+void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untrusted,
+                        apr_time_t now, const mauth_logger_t *log,
+                        mauth_verdict_t *v)
+{
+    X509_STORE_CTX *ctx;
+    X509_VERIFY_PARAM *param;
+    mauth_reason_e reason = MAUTH_REASON_OK;
+    int i;
+
+    memset(v, 0, sizeof(*v));
+    v->status = MAUTH_VERIFY_FAILED;
+    v->reason = MAUTH_REASON_INVALID;
+    if (leaf == NULL) {
+        v->status = MAUTH_VERIFY_NONE;
+        v->reason = MAUTH_REASON_NO_CERTIFICATE;
+        return;
+    }
+    mauth_chain_key(leaf, untrusted, v->chain_key);
+
+    ctx = X509_STORE_CTX_new();
+    if (ctx == NULL || X509_STORE_CTX_init(ctx, t->store, leaf, untrusted) != 1) {
+        X509_STORE_CTX_free(ctx);
+        ERR_clear_error();
+        return;
+    }
+    param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_time(param, (time_t)apr_time_sec(now));
+    /* mod_ssl counts the root, OpenSSL counts intermediates only */
+    X509_VERIFY_PARAM_set_depth(param, t->depth > 0 ? t->depth - 1 : 0);
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+    if (t->extended_crls && t->crl_check != MAUTH_CRL_CHECK_NONE) {
+        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK
+                                    | X509_V_FLAG_EXTENDED_CRL_SUPPORT
+                                    | X509_V_FLAG_USE_DELTAS
+                                    | (t->crl_check == MAUTH_CRL_CHECK_CHAIN
+                                       ? X509_V_FLAG_CRL_CHECK_ALL : 0));
+    }
+
+    if (X509_verify_cert(ctx) != 1) {
+        int error = X509_STORE_CTX_get_error(ctx);
+        v->error_depth = X509_STORE_CTX_get_error_depth(ctx);
+        v->reason = reason_of(error, v->error_depth);
+        mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00007",
+                  "chain verification failed at depth %d: %s", v->error_depth,
+                  X509_verify_cert_error_string(error));
+    }
+    else {
+        STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+        for (i = 0; i < sk_X509_num(chain); i++) {
+            expire_by(v, asn1_time(X509_get0_notAfter(sk_X509_value(chain, i))),
+                      MAUTH_REASON_EXPIRED);
+        }
+        if (!t->extended_crls && t->crl_check != MAUTH_CRL_CHECK_NONE) {
+            reason = check_revocation(t, chain, now, log, v);
+        }
+        if (reason == MAUTH_REASON_OK) {
+            v->status = MAUTH_VERIFY_SUCCESS;
+            v->reason = MAUTH_REASON_OK;
+            v->error_depth = -1;
+        }
+        else {
+            v->reason = reason;
+        }
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+}

@@ -1,0 +1,171 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_core.h: the httpd-free core of mod_mauth.
+ *
+ * Everything declared here uses APR and OpenSSL only, so it links into the
+ * module, the admin tool (store/mauth_admin), the C unit tests and the
+ * fuzzers alike.  The core never logs by itself: it calls the log callback
+ * the caller hands in, which the module forwards to ap_log_error.
+ */
+#ifndef MAUTH_CORE_H
+#define MAUTH_CORE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include <openssl/x509.h>
+
+#define MAUTH_FINGERPRINT_LEN 32          /* SHA-256 */
+#define MAUTH_FINGERPRINT_HEX_LEN 64
+
+/* Log levels, the same numbers as httpd's APLOG_* so the glue passes them on. */
+#define MAUTH_LOG_ERR     3
+#define MAUTH_LOG_WARNING 4
+#define MAUTH_LOG_INFO    6
+#define MAUTH_LOG_DEBUG   7
+
+typedef void mauth_log_fn(void *baton, int level, const char *tag,
+                          const char *message);
+typedef struct {
+    mauth_log_fn *fn;
+    void *baton;
+    int level;                 /* messages above this level are not formatted */
+} mauth_logger_t;
+
+void mauth_log(const mauth_logger_t *logger, int level, const char *tag,
+               const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define MAUTH_LOG_ON(logger, lvl) ((logger) && (logger)->fn && (lvl) <= (logger)->level)
+
+/* ---------------------------------------------------------------- verdict */
+
+typedef enum {
+    MAUTH_VERIFY_NONE = 0,     /* no client certificate was presented */
+    MAUTH_VERIFY_SUCCESS,
+    MAUTH_VERIFY_FAILED
+} mauth_verify_status_e;
+
+/* Why a certificate was refused; each has one sentence on the error page. */
+typedef enum {
+    MAUTH_REASON_OK = 0,
+    MAUTH_REASON_NO_CERTIFICATE,
+    MAUTH_REASON_EXPIRED,
+    MAUTH_REASON_NOT_YET_VALID,
+    MAUTH_REASON_REVOKED,
+    MAUTH_REASON_ISSUER_REVOKED,
+    MAUTH_REASON_UNTRUSTED,
+    MAUTH_REASON_SELF_SIGNED,
+    MAUTH_REASON_BAD_SIGNATURE,
+    MAUTH_REASON_WRONG_PURPOSE,
+    MAUTH_REASON_CHAIN_TOO_LONG,
+    MAUTH_REASON_REVOCATION_UNAVAILABLE,
+    MAUTH_REASON_INVALID,
+    MAUTH_REASON_NOT_REGISTERED,       /* valid, but not uploaded for the user */
+    MAUTH_REASON_STORE_UNAVAILABLE,
+    MAUTH_REASON_COUNT
+} mauth_reason_e;
+
+/* The sentence shown on the page, e.g. "No client certificate provided." */
+const char *mauth_reason_sentence(mauth_reason_e reason);
+/* A short token for MAUTH_CLIENT_VERIFY=FAILED:<token>, e.g. "expired". */
+const char *mauth_reason_token(mauth_reason_e reason);
+
+typedef struct {
+    mauth_verify_status_e status;
+    mauth_reason_e reason;
+    int error_depth;                   /* which certificate failed, 0 = leaf */
+    apr_time_t valid_until;            /* verdict expires: earliest notAfter,
+                                        * earliest CRL nextUpdate */
+    mauth_reason_e reason_after;       /* the reason once valid_until passed */
+    unsigned char chain_key[MAUTH_FINGERPRINT_LEN]; /* hash of the presented chain */
+} mauth_verdict_t;
+
+/* ---------------------------------------------------- certificate helpers */
+
+/* SHA-256 of the DER encoding; no PEM round trip. */
+int mauth_cert_fingerprint(X509 *cert, unsigned char out[MAUTH_FINGERPRINT_LEN]);
+void mauth_hex(const unsigned char *bytes, apr_size_t len, char *out /* 2*len+1 */);
+
+/* Leaf facts for logs and environment variables, allocated from p. */
+typedef struct {
+    const char *fingerprint;           /* 64 lowercase hex digits */
+    const char *subject_dn;            /* RFC 2253 */
+    const char *issuer_dn;
+    const char *serial;                /* upper-case hex, as mod_ssl prints it */
+    const char *not_before;            /* "Mon DD HH:MM:SS YYYY GMT" like mod_ssl */
+    const char *not_after;
+} mauth_cert_info_t;
+void mauth_cert_info(apr_pool_t *p, X509 *cert, mauth_cert_info_t *info);
+
+/* ------------------------------------------------------------ trust store */
+
+typedef enum {
+    MAUTH_CRL_CHECK_UNSET = -1,
+    MAUTH_CRL_CHECK_NONE = 0,
+    MAUTH_CRL_CHECK_LEAF,
+    MAUTH_CRL_CHECK_CHAIN
+} mauth_crl_check_e;
+
+/* Roots, CRLs and policy: built once at start-up, read-only afterwards and
+ * shared by every thread (the CRL signature memo has its own lock). */
+typedef struct mauth_trust mauth_trust_t;
+
+mauth_trust_t *mauth_trust_create(apr_pool_t *p);
+/* Each returns APR_SUCCESS or an error with *err naming the file and why. */
+apr_status_t mauth_trust_add_roots_file(mauth_trust_t *t, const char *path, const char **err);
+apr_status_t mauth_trust_add_roots_path(mauth_trust_t *t, const char *dir, const char **err);
+apr_status_t mauth_trust_add_crl_file(mauth_trust_t *t, const char *path, const char **err);
+apr_status_t mauth_trust_add_crl_path(mauth_trust_t *t, const char *dir, const char **err);
+void mauth_trust_set_crl_check(mauth_trust_t *t, mauth_crl_check_e mode);
+void mauth_trust_set_depth(mauth_trust_t *t, int depth);
+/* Checks the whole (no roots; CRL checking with no CRL; a CRL issued by a
+ * root whose signature fails) and seals the trust for use. */
+apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err);
+int mauth_trust_root_count(const mauth_trust_t *t);
+int mauth_trust_crl_count(const mauth_trust_t *t);
+
+/*
+ * Validates leaf + the intermediates the client sent (untrusted may be NULL
+ * and may also contain the leaf, as OpenSSL's peer chain does) against the
+ * trust at time now: signatures up to a root, validity times of every
+ * certificate, client-auth purpose, depth, CRLs.  Fills *verdict.
+ */
+void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untrusted,
+                        apr_time_t now, const mauth_logger_t *log,
+                        mauth_verdict_t *verdict);
+
+/* Hash of the presented chain (leaf first), the verdict cache key. */
+void mauth_chain_key(X509 *leaf, STACK_OF(X509) *untrusted,
+                     unsigned char out[MAUTH_FINGERPRINT_LEN]);
+
+/* ----------------------------------------------------- verdict cache */
+
+/* Bounded, thread-safe, per process; entries expire at the verdict's
+ * valid_until or after ttl, whichever is first. */
+typedef struct mauth_verdict_cache mauth_verdict_cache_t;
+mauth_verdict_cache_t *mauth_verdict_cache_create(apr_pool_t *p, int max_entries,
+                                                  apr_interval_time_t ttl);
+int mauth_verdict_cache_get(mauth_verdict_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
+                            apr_time_t now, mauth_verdict_t *out);
+void mauth_verdict_cache_put(mauth_verdict_cache_t *c, const mauth_verdict_t *v, apr_time_t now);
+
+/* A verdict carried inside a TLS session, so a resumed session (which has no
+ * peer chain) keeps the verdict of its first handshake. */
+#define MAUTH_VERDICT_WIRE_LEN (4 + 8 + 4 + MAUTH_FINGERPRINT_LEN)
+void mauth_verdict_encode(const mauth_verdict_t *v, unsigned char out[MAUTH_VERDICT_WIRE_LEN]);
+int mauth_verdict_decode(const unsigned char *in, apr_size_t len, mauth_verdict_t *v);
+/* Applies valid_until: a verdict that has run out becomes FAILED:reason_after. */
+void mauth_verdict_age(mauth_verdict_t *v, apr_time_t now);
+
+/* ---------------------------------------------------------- error bodies */
+
+/* The HTML "Certificate Error" page of the seeds; image_url may be NULL. */
+const char *mauth_render_certificate_page(apr_pool_t *p, mauth_reason_e reason,
+                                          const char *image_url);
+/* The SOAP 1.1 fault sf:MUTUAL_AUTHENTICATION_FAILED, byte for byte as the seed. */
+const char *mauth_render_soap_fault(apr_pool_t *p);
+/* The REST error body. */
+const char *mauth_render_json_error(apr_pool_t *p);
+
+#endif /* MAUTH_CORE_H */

@@ -1,0 +1,57 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_crl.h: a CRL kept as its DER plus a sorted index of the revoked
+ * serials (4 bytes an entry), so a revocation check is a binary search and
+ * costs the same for ten entries or a million.  The CRL's signature is
+ * verified once per issuer key and remembered, never per handshake.
+ * Private to the core (mauth_chain.c and the tests).
+ */
+#ifndef MAUTH_CRL_H
+#define MAUTH_CRL_H
+
+#include <stdint.h>
+#include <apr_thread_mutex.h>
+
+#include "mauth_core.h"
+
+typedef struct {
+    const char *source;                /* the file it came from */
+    const unsigned char *der;
+    apr_size_t der_len;
+    const unsigned char *tbs;          /* TBSCertList, header included */
+    apr_size_t tbs_len;
+    const unsigned char *sig_alg;      /* outer AlgorithmIdentifier */
+    apr_size_t sig_alg_len;
+    const unsigned char *signature;    /* BIT STRING bits */
+    apr_size_t signature_len;
+    X509_NAME *issuer;
+    apr_time_t this_update;
+    apr_time_t next_update;            /* 0: none given */
+    uint32_t *revoked;                 /* offsets of serial contents, sorted */
+    apr_size_t revoked_count;
+    /* Needs OpenSSL's full CRL machinery: indirect, delta, scoped by an
+     * issuing distribution point, or a signature scheme the index cannot
+     * check on its own. */
+    const char *complex_why;
+    apr_thread_mutex_t *memo_lock;
+    int signature_verified;
+    unsigned char verified_key[MAUTH_FINGERPRINT_LEN];
+} mauth_crl_t;
+
+/* Parses DER (kept by reference: it must outlive the CRL).  On error returns
+ * non-success with *err saying what is wrong. */
+apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t len,
+                             const char *source, mauth_crl_t **crl, const char **err);
+
+/* Reads every CRL (PEM or DER) in a file. */
+apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
+                                 apr_array_header_t *crls, const char **err);
+
+/* Whether the CRL's signature verifies with the issuer's key; remembered. */
+int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer);
+
+/* Whether the serial of cert is listed. */
+int mauth_crl_lists(const mauth_crl_t *crl, X509 *cert);
+
+#endif /* MAUTH_CRL_H */
