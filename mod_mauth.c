@@ -1,0 +1,571 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mod_mauth.c: Salesforce-style inbound mutual authentication for httpd.
+ *
+ * This file is the module's face to httpd: its directives, their
+ * create/merge functions, start-up checks and the per-request decision of
+ * the chain-validation layer.  The TLS wiring is in mauth_ssl.c; the
+ * decisions themselves are in the httpd-free core (mauth_core.h).
+ */
+#include "mod_mauth.h"
+
+#include "apr_strings.h"
+#include "ap_config.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_cfgtree.h"
+
+#define MAUTH_DEFAULT_CACHE_SIZE 4096
+#define MAUTH_DEFAULT_CACHE_TTL apr_time_from_sec(300)
+
+/* ---------------------------------------------------------- configuration */
+
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    mauth_server_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->engine = MAUTH_UNSET;
+    sc->role = MAUTH_ROLE_UNSET;
+    sc->crl_check = MAUTH_CRL_CHECK_UNSET;
+    sc->verify_depth = MAUTH_UNSET;
+    sc->cache_size = MAUTH_UNSET;
+    sc->cache_ttl = MAUTH_UNSET;
+    sc->server = s;
+    return sc;
+}
+
+#define MERGE(field, unset) (add->field != (unset) ? add->field : base->field)
+
+static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    mauth_server_conf_t *base = basev, *add = addv;
+    mauth_server_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->engine = MERGE(engine, MAUTH_UNSET);
+    sc->role = MERGE(role, MAUTH_ROLE_UNSET);
+    sc->ca_file = MERGE(ca_file, NULL);
+    sc->ca_path = MERGE(ca_path, NULL);
+    sc->crl_file = MERGE(crl_file, NULL);
+    sc->crl_path = MERGE(crl_path, NULL);
+    sc->crl_check = MERGE(crl_check, MAUTH_CRL_CHECK_UNSET);
+    sc->verify_depth = MERGE(verify_depth, MAUTH_UNSET);
+    sc->cache_size = MERGE(cache_size, MAUTH_UNSET);
+    sc->cache_ttl = MERGE(cache_ttl, MAUTH_UNSET);
+    sc->server = add->server;
+    return sc;
+}
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    mauth_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    dc->require_certificate = MAUTH_UNSET;
+    dc->error_status = MAUTH_UNSET;
+    return dc;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    mauth_dir_conf_t *base = basev, *add = addv;
+    mauth_dir_conf_t *dc = apr_pcalloc(p, sizeof(*dc));
+
+    dc->require_certificate = MERGE(require_certificate, MAUTH_UNSET);
+    dc->error_image = MERGE(error_image, NULL);
+    dc->error_status = MERGE(error_status, MAUTH_UNSET);
+    return dc;
+}
+
+int mauth_is_mutual(const mauth_server_conf_t *sc)
+{
+    return sc->engine == 1 && sc->role == MAUTH_ROLE_MUTUAL;
+}
+
+static const char *server_only(cmd_parms *cmd)
+{
+    return ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+}
+
+/* A file or directory directive: resolved against ServerRoot, checked now
+ * so the error names the directive, the file and the config line. */
+static const char *readable_path(cmd_parms *cmd, const char *arg, int want_dir,
+                                 const char **out)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t info;
+    apr_file_t *file;
+
+    if (path == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name, arg);
+    }
+    if (apr_stat(&info, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || info.filetype != (want_dir ? APR_DIR : APR_REG)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' does not exist or is not a %s",
+                            cmd->cmd->name, path, want_dir ? "directory" : "file");
+    }
+    if (!want_dir) {
+        if (apr_file_open(&file, path, APR_FOPEN_READ, 0, cmd->temp_pool) != APR_SUCCESS) {
+            return apr_psprintf(cmd->pool, "%s: cannot read '%s'", cmd->cmd->name, path);
+        }
+        apr_file_close(file);
+    }
+    *out = path;
+    return NULL;
+}
+
+static const char *mauth_cmd_Engine(cmd_parms *cmd, void *dummy, int on)
+{
+    const char *err = server_only(cmd);
+
+    mauth_server_conf(cmd->server)->engine = on;
+    return err;
+}
+
+static const char *mauth_cmd_Role(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    mauth_server_conf_t *sc = mauth_server_conf(cmd->server);
+    const char *err = server_only(cmd);
+
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "mutual")) {
+        sc->role = MAUTH_ROLE_MUTUAL;
+    }
+    else if (!strcasecmp(arg, "standard")) {
+        sc->role = MAUTH_ROLE_STANDARD;
+    }
+    else {
+        return "MAuthRole must be 'mutual' or 'standard'";
+    }
+    return NULL;
+}
+
+static const char *mauth_cmd_CACertificateFile(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : readable_path(cmd, arg, 0, &mauth_server_conf(cmd->server)->ca_file);
+}
+
+static const char *mauth_cmd_CACertificatePath(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : readable_path(cmd, arg, 1, &mauth_server_conf(cmd->server)->ca_path);
+}
+
+static const char *mauth_cmd_CARevocationFile(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : readable_path(cmd, arg, 0, &mauth_server_conf(cmd->server)->crl_file);
+}
+
+static const char *mauth_cmd_CARevocationPath(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : readable_path(cmd, arg, 1, &mauth_server_conf(cmd->server)->crl_path);
+}
+
+static const char *mauth_cmd_CARevocationCheck(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    mauth_server_conf_t *sc = mauth_server_conf(cmd->server);
+    const char *err = server_only(cmd);
+
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "chain")) {
+        sc->crl_check = MAUTH_CRL_CHECK_CHAIN;
+    }
+    else if (!strcasecmp(arg, "leaf")) {
+        sc->crl_check = MAUTH_CRL_CHECK_LEAF;
+    }
+    else if (!strcasecmp(arg, "none")) {
+        sc->crl_check = MAUTH_CRL_CHECK_NONE;
+    }
+    else {
+        return "MAuthCARevocationCheck must be 'chain', 'leaf' or 'none'";
+    }
+    return NULL;
+}
+
+static const char *positive_int(cmd_parms *cmd, const char *arg, int min, int max, int *out)
+{
+    char *end;
+    long value = strtol(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || value < min || value > max) {
+        return apr_psprintf(cmd->pool, "%s must be a number from %d to %d",
+                            cmd->cmd->name, min, max);
+    }
+    *out = (int)value;
+    return NULL;
+}
+
+static const char *mauth_cmd_VerifyDepth(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : positive_int(cmd, arg, 1, 100,
+                                    &mauth_server_conf(cmd->server)->verify_depth);
+}
+
+static const char *mauth_cmd_VerdictCacheSize(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : positive_int(cmd, arg, 1, 1 << 24,
+                                    &mauth_server_conf(cmd->server)->cache_size);
+}
+
+static const char *mauth_cmd_VerdictCacheTimeout(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    int seconds = 0;
+    const char *err = server_only(cmd);
+
+    if (err || (err = positive_int(cmd, arg, 0, 86400, &seconds)) != NULL) {
+        return err;
+    }
+    mauth_server_conf(cmd->server)->cache_ttl = apr_time_from_sec(seconds);
+    return NULL;
+}
+
+static const char *mauth_cmd_RequireCertificate(cmd_parms *cmd, void *dcv, int on)
+{
+    ((mauth_dir_conf_t *)dcv)->require_certificate = on;
+    return NULL;
+}
+
+static const char *mauth_cmd_ErrorImage(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    ((mauth_dir_conf_t *)dcv)->error_image = arg;
+    return NULL;
+}
+
+static const char *mauth_cmd_ErrorStatus(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    mauth_dir_conf_t *dc = dcv;
+    const char *err = positive_int(cmd, arg, 400, 599, &dc->error_status);
+
+    if (err == NULL && !ap_is_HTTP_ERROR(dc->error_status)) {
+        err = "MAuthErrorStatus must be an HTTP error status";
+    }
+    return err;
+}
+
+static const command_rec mauth_cmds[] = {
+    AP_INIT_FLAG("MAuthEngine", mauth_cmd_Engine, NULL, RSRC_CONF,
+                 "Turn mutual authentication on or off for this server"),
+    AP_INIT_TAKE1("MAuthRole", mauth_cmd_Role, NULL, RSRC_CONF,
+                  "'mutual' (the client-certificate port) or 'standard'"),
+    AP_INIT_TAKE1("MAuthCACertificateFile", mauth_cmd_CACertificateFile, NULL, RSRC_CONF,
+                  "PEM file of the trusted root certificates"),
+    AP_INIT_TAKE1("MAuthCACertificatePath", mauth_cmd_CACertificatePath, NULL, RSRC_CONF,
+                  "Directory of PEM files of trusted root certificates"),
+    AP_INIT_TAKE1("MAuthCARevocationFile", mauth_cmd_CARevocationFile, NULL, RSRC_CONF,
+                  "File of CRLs (PEM or DER)"),
+    AP_INIT_TAKE1("MAuthCARevocationPath", mauth_cmd_CARevocationPath, NULL, RSRC_CONF,
+                  "Directory of CRL files"),
+    AP_INIT_TAKE1("MAuthCARevocationCheck", mauth_cmd_CARevocationCheck, NULL, RSRC_CONF,
+                  "'chain' (default), 'leaf' or 'none'"),
+    AP_INIT_TAKE1("MAuthVerifyDepth", mauth_cmd_VerifyDepth, NULL, RSRC_CONF,
+                  "Maximum certificate chain depth, the root counted (default 5)"),
+    AP_INIT_TAKE1("MAuthVerdictCacheSize", mauth_cmd_VerdictCacheSize, NULL, RSRC_CONF,
+                  "Verdicts kept per process (default 4096)"),
+    AP_INIT_TAKE1("MAuthVerdictCacheTimeout", mauth_cmd_VerdictCacheTimeout, NULL, RSRC_CONF,
+                  "Seconds a verdict is kept (default 300)"),
+    AP_INIT_FLAG("MAuthRequireCertificate", mauth_cmd_RequireCertificate, NULL, OR_AUTHCFG,
+                 "Refuse requests without a valid client certificate here"),
+    AP_INIT_TAKE1("MAuthErrorImage", mauth_cmd_ErrorImage, NULL, OR_AUTHCFG,
+                  "URL of an image shown on the Certificate Error page"),
+    AP_INIT_TAKE1("MAuthErrorStatus", mauth_cmd_ErrorStatus, NULL, OR_AUTHCFG,
+                  "HTTP status of a certificate refusal (default 403)"),
+    {NULL}
+};
+
+/* --------------------------------------------------------------- start-up */
+
+/* The value of a directive as written for vhost s (or, when the vhost does
+ * not set it, globally), read from the parsed configuration tree: mod_ssl's
+ * own settings are private to it. */
+static const char *find_directive(ap_directive_t *node, const char *name)
+{
+    const char *found = NULL;
+
+    for (; node; node = node->next) {
+        if (!strcasecmp(node->directive, name)) {
+            found = node->args;
+        }
+        else if (node->first_child && !strncasecmp(node->directive, "<If", 3)) {
+            const char *inner = find_directive(node->first_child, name);
+            found = inner ? inner : found;
+        }
+    }
+    return found;
+}
+
+static const char *vhost_directive(server_rec *s, const char *name)
+{
+    ap_directive_t *node;
+
+    for (node = ap_conftree; node && s->is_virtual; node = node->next) {
+        if (!strcasecmp(node->directive, "<VirtualHost")
+            && node->line_num == (int)s->defn_line_number
+            && s->defn_name && !strcmp(node->filename, s->defn_name)) {
+            const char *value = find_directive(node->first_child, name);
+            if (value) {
+                return value;
+            }
+            break;
+        }
+    }
+    return find_directive(ap_conftree, name);
+}
+
+static apr_status_t load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
+                               apr_hash_t *shared)
+{
+    mauth_crl_check_e check = sc->crl_check == MAUTH_CRL_CHECK_UNSET
+                              ? MAUTH_CRL_CHECK_CHAIN : sc->crl_check;
+    const char *label = apr_psprintf(p, "%s|%s|%s|%s|%d|%d", sc->ca_file ? sc->ca_file : "",
+                                     sc->ca_path ? sc->ca_path : "",
+                                     sc->crl_file ? sc->crl_file : "",
+                                     sc->crl_path ? sc->crl_path : "", check, sc->verify_depth);
+    mauth_trust_entry_t *entry = apr_hash_get(shared, label, APR_HASH_KEY_STRING);
+    mauth_logger_t logger = {NULL, NULL, 0};
+    const char *err = NULL, *directive = NULL;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (entry) {
+        sc->trust = entry;
+        return APR_SUCCESS;
+    }
+    if (!sc->ca_file && !sc->ca_path) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00040)
+                     "MAuthRole mutual (%s:%u) needs MAuthCACertificateFile or "
+                     "MAuthCACertificatePath", s->defn_name, s->defn_line_number);
+        return APR_EINVAL;
+    }
+    entry = apr_pcalloc(p, sizeof(*entry));
+    entry->label = label;
+    entry->trust = mauth_trust_create(p);
+    entry->cache_size = sc->cache_size > 0 ? sc->cache_size : MAUTH_DEFAULT_CACHE_SIZE;
+    entry->cache_ttl = sc->cache_ttl >= 0 ? sc->cache_ttl : MAUTH_DEFAULT_CACHE_TTL;
+    mauth_trust_set_crl_check(entry->trust, check);
+    if (sc->verify_depth > 0) {
+        mauth_trust_set_depth(entry->trust, sc->verify_depth);
+    }
+    if (sc->ca_file && rv == APR_SUCCESS) {
+        directive = "MAuthCACertificateFile";
+        rv = mauth_trust_add_roots_file(entry->trust, sc->ca_file, &err);
+    }
+    if (sc->ca_path && rv == APR_SUCCESS) {
+        directive = "MAuthCACertificatePath";
+        rv = mauth_trust_add_roots_path(entry->trust, sc->ca_path, &err);
+    }
+    if (sc->crl_file && rv == APR_SUCCESS) {
+        directive = "MAuthCARevocationFile";
+        rv = mauth_trust_add_crl_file(entry->trust, sc->crl_file, &err);
+    }
+    if (sc->crl_path && rv == APR_SUCCESS) {
+        directive = "MAuthCARevocationPath";
+        rv = mauth_trust_add_crl_path(entry->trust, sc->crl_path, &err);
+    }
+    if (rv == APR_SUCCESS) {
+        logger.fn = NULL;
+        directive = check == MAUTH_CRL_CHECK_NONE ? "MAuthCACertificateFile"
+                    : "MAuthCARevocationFile/MAuthCARevocationCheck";
+        rv = mauth_trust_finish(entry->trust, &logger, &err);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, MAUTHNO(00041)
+                     "%s (vhost %s:%u): %s", directive, s->defn_name,
+                     s->defn_line_number, err);
+        return rv;
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, MAUTHNO(00042)
+                 "trust for %s:%u: %d root(s), %d CRL(s), revocation check %s",
+                 s->defn_name, s->defn_line_number, mauth_trust_root_count(entry->trust),
+                 mauth_trust_crl_count(entry->trust),
+                 check == MAUTH_CRL_CHECK_CHAIN ? "chain"
+                 : check == MAUTH_CRL_CHECK_LEAF ? "leaf" : "none");
+    apr_hash_set(shared, label, APR_HASH_KEY_STRING, entry);
+    sc->trust = entry;
+    return APR_SUCCESS;
+}
+
+static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
+{
+    const char *verify_client = vhost_directive(s, "SSLVerifyClient");
+
+    if (!sc->tls_ready) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00043)
+                     "MAuthRole mutual (%s:%u) needs 'SSLEngine on' for this vhost",
+                     s->defn_name, s->defn_line_number);
+        return 0;
+    }
+    if (verify_client && strcasecmp(verify_client, "optional_no_ca")) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00044)
+                     "MAuthRole mutual (%s:%u) needs 'SSLVerifyClient optional_no_ca', "
+                     "not '%s': mod_ssl would drop connections whose chain it "
+                     "cannot verify itself", s->defn_name, s->defn_line_number,
+                     verify_client);
+        return 0;
+    }
+    return 1;
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *base)
+{
+    apr_hash_t *shared = apr_hash_make(ptemp);
+    server_rec *s;
+
+    for (s = base; s; s = s->next) {
+        mauth_server_conf_t *sc = mauth_server_conf(s);
+        if (!mauth_is_mutual(sc)) {
+            continue;
+        }
+        if (!check_mutual_vhost(s, sc)
+            || load_trust(pconf, s, sc, shared) != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+static void child_init(apr_pool_t *pchild, server_rec *base)
+{
+    server_rec *s;
+
+    for (s = base; s; s = s->next) {
+        mauth_server_conf_t *sc = mauth_server_conf(s);
+        if (sc->trust && sc->trust->cache == NULL) {
+            sc->trust->cache = mauth_verdict_cache_create(pchild, sc->trust->cache_size,
+                                                          sc->trust->cache_ttl);
+            if (sc->trust->cache == NULL) {
+                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00045)
+                             "cannot create the verdict cache");
+                exit(APEXIT_CHILDSICK);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ per request */
+
+static void set_environment(request_rec *r, mauth_conn_t *mc)
+{
+    apr_table_t *env = r->subprocess_env;
+    const mauth_verdict_t *v = &mc->verdict;
+    X509 *leaf = mauth_ssl_leaf(mc);
+
+    apr_table_setn(env, "MAUTH_CLIENT_VERIFY",
+                   v->status == MAUTH_VERIFY_SUCCESS ? "SUCCESS"
+                   : v->status == MAUTH_VERIFY_NONE ? "NONE"
+                   : apr_pstrcat(r->pool, "FAILED:", mauth_reason_token(v->reason), NULL));
+    if (leaf == NULL) {
+        return;
+    }
+    if (mc->leaf_info == NULL) {
+        mc->leaf_info = apr_palloc(mc->c->pool, sizeof(*mc->leaf_info));
+        mauth_cert_info(mc->c->pool, leaf, mc->leaf_info);
+    }
+    apr_table_setn(env, "MAUTH_CLIENT_CERT_SHA256", mc->leaf_info->fingerprint);
+    apr_table_setn(env, "MAUTH_CLIENT_S_DN", mc->leaf_info->subject_dn);
+    apr_table_setn(env, "MAUTH_CLIENT_I_DN", mc->leaf_info->issuer_dn);
+    apr_table_setn(env, "MAUTH_CLIENT_M_SERIAL", mc->leaf_info->serial);
+    apr_table_setn(env, "MAUTH_CLIENT_V_START", mc->leaf_info->not_before);
+    apr_table_setn(env, "MAUTH_CLIENT_V_END", mc->leaf_info->not_after);
+}
+
+/* Answers with the Certificate Error page, unless an ErrorDocument for
+ * the status is configured: the operator's page wins. */
+static int refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reason)
+{
+    mauth_dir_conf_t *dc = ap_get_module_config(r->per_dir_config, &mauth_module);
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    int status = dc->error_status != MAUTH_UNSET ? dc->error_status : HTTP_FORBIDDEN;
+    int index = ap_index_of_response(status);
+
+    if (mc && mauth_ssl_leaf(mc) && mc->leaf_info) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00050)
+                      "refused client certificate: %s (subject '%s', issuer '%s', "
+                      "serial %s, valid %s to %s)", mauth_reason_sentence(reason),
+                      mc->leaf_info->subject_dn, mc->leaf_info->issuer_dn,
+                      mc->leaf_info->serial, mc->leaf_info->not_before,
+                      mc->leaf_info->not_after);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00051)
+                      "refused request: %s", mauth_reason_sentence(reason));
+    }
+    apr_table_setn(r->notes, "mauth-refused", mauth_reason_token(reason));
+    if (!(core->response_code_strings && core->response_code_strings[index])) {
+        ap_custom_response(r, status,
+                           mauth_render_certificate_page(r->pool, reason, dc->error_image));
+    }
+    return status;
+}
+
+/* The chain layer: runs early, before authentication, so a bad chain is
+ * answered with the certificate page rather than a login prompt. */
+static int check_chain_layer(request_rec *r)
+{
+    mauth_server_conf_t *sc = mauth_server_conf(r->server);
+    mauth_dir_conf_t *dc;
+    mauth_conn_t *mc;
+
+    if (!mauth_is_mutual(sc) || !ap_is_initial_req(r)) {
+        return DECLINED;
+    }
+    mc = mauth_ssl_conn(r->connection);
+    if (mc == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00052)
+                      "mutual vhost reached without a TLS connection mod_mauth saw begin");
+        return refuse_with_page(r, NULL, MAUTH_REASON_INVALID);
+    }
+    mauth_ssl_settle(mc, apr_time_now());
+    set_environment(r, mc);
+    dc = ap_get_module_config(r->per_dir_config, &mauth_module);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00053)
+                  "connection verdict %s%s; certificate %s here",
+                  mc->verdict.status == MAUTH_VERIFY_SUCCESS ? "SUCCESS"
+                  : mc->verdict.status == MAUTH_VERIFY_NONE ? "NONE" : "FAILED:",
+                  mc->verdict.status == MAUTH_VERIFY_FAILED
+                  ? mauth_reason_token(mc->verdict.reason) : "",
+                  dc->require_certificate == 1 ? "required" : "optional");
+    if (mc->verdict.status == MAUTH_VERIFY_FAILED) {
+        return refuse_with_page(r, mc, mc->verdict.reason);
+    }
+    if (mc->verdict.status == MAUTH_VERIFY_NONE && dc->require_certificate == 1) {
+        return refuse_with_page(r, mc, MAUTH_REASON_NO_CERTIFICATE);
+    }
+    return DECLINED;
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    static const char *const after_ssl[] = {"mod_ssl.c", NULL};
+
+    ap_hook_post_config(post_config, after_ssl, NULL, APR_HOOK_LAST);
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(check_chain_layer, NULL, NULL, APR_HOOK_FIRST);
+    mauth_ssl_register_hooks(p);
+}
+
+/* APLOG_USE_MODULE is in mod_mauth.h, so not AP_DECLARE_MODULE here */
+module AP_MODULE_DECLARE_DATA mauth_module = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    create_server_conf,
+    merge_server_conf,
+    mauth_cmds,
+    register_hooks,
+    AP_MODULE_FLAG_NONE
+};
