@@ -1,12 +1,12 @@
 /* Licensed under the Apache License, Version 2.0; see NOTICE. */
 
 /*
- * mauth_cache.c: verdicts remembered across connections, and carried inside
- * TLS sessions.
+ * mauth_cache.c: answers remembered for a while (chain verdicts, store
+ * lookups), and verdicts carried inside TLS sessions.
  *
- * The cache is a fixed table of slots addressed by the chain key (already a
- * SHA-256), probed over a short window: bounded memory, O(1), no allocation
- * after creation.  A full window evicts the entry that expires first.
+ * A cache is a fixed table of slots addressed by a SHA-256 key, probed over
+ * a short window: bounded memory, O(1), no allocation after creation.  A
+ * full window evicts the entry that expires first.
  */
 #include <string.h>
 
@@ -19,48 +19,52 @@
 typedef struct {
     unsigned char key[MAUTH_FINGERPRINT_LEN];
     apr_time_t expires;               /* 0: empty */
-    mauth_verdict_t verdict;
+    apr_size_t len;
+    /* value_size bytes follow */
 } cache_slot_t;
 
-struct mauth_verdict_cache {
+struct mauth_cache {
     apr_thread_mutex_t *lock;
-    cache_slot_t *slots;
-    unsigned size;
-    apr_interval_time_t ttl;
+    unsigned char *slots;
+    apr_size_t slot_size;
+    apr_size_t value_size;
+    unsigned count;
 };
 
-mauth_verdict_cache_t *mauth_verdict_cache_create(apr_pool_t *p, int max_entries,
-                                                  apr_interval_time_t ttl)
+mauth_cache_t *mauth_cache_create(apr_pool_t *p, int max_entries, apr_size_t value_size)
 {
-    mauth_verdict_cache_t *c = apr_pcalloc(p, sizeof(*c));
+    mauth_cache_t *c = apr_pcalloc(p, sizeof(*c));
 
-    c->size = max_entries > PROBE_WINDOW ? (unsigned)max_entries : PROBE_WINDOW;
-    c->slots = apr_pcalloc(p, c->size * sizeof(*c->slots));
-    c->ttl = ttl;
+    c->count = max_entries > PROBE_WINDOW ? (unsigned)max_entries : PROBE_WINDOW;
+    c->value_size = value_size;
+    /* keep every slot aligned for the header that starts it */
+    c->slot_size = APR_ALIGN_DEFAULT(sizeof(cache_slot_t) + value_size);
+    c->slots = apr_pcalloc(p, c->count * c->slot_size);
     if (apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
         return NULL;
     }
     return c;
 }
 
-static unsigned slot_of(const mauth_verdict_cache_t *c, const unsigned char *key)
+static cache_slot_t *slot_at(const mauth_cache_t *c, const unsigned char *key, unsigned i)
 {
     unsigned h = ((unsigned)key[0] << 24) | ((unsigned)key[1] << 16)
                  | ((unsigned)key[2] << 8) | key[3];
-    return h % c->size;
+    return (cache_slot_t *)(c->slots + ((h + i) % c->count) * c->slot_size);
 }
 
-int mauth_verdict_cache_get(mauth_verdict_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
-                            apr_time_t now, mauth_verdict_t *out)
+int mauth_cache_get(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
+                    apr_time_t now, void *value, apr_size_t *len)
 {
-    unsigned start = slot_of(c, key), i;
+    unsigned i;
     int found = 0;
 
     apr_thread_mutex_lock(c->lock);
     for (i = 0; i < PROBE_WINDOW; i++) {
-        cache_slot_t *slot = &c->slots[(start + i) % c->size];
+        cache_slot_t *slot = slot_at(c, key, i);
         if (slot->expires > now && memcmp(slot->key, key, MAUTH_FINGERPRINT_LEN) == 0) {
-            *out = slot->verdict;
+            memcpy(value, slot + 1, slot->len);
+            *len = slot->len;
             found = 1;
             break;
         }
@@ -69,23 +73,19 @@ int mauth_verdict_cache_get(mauth_verdict_cache_t *c, const unsigned char key[MA
     return found;
 }
 
-void mauth_verdict_cache_put(mauth_verdict_cache_t *c, const mauth_verdict_t *v, apr_time_t now)
+void mauth_cache_put(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
+                     const void *value, apr_size_t len, apr_time_t expires, apr_time_t now)
 {
-    unsigned start = slot_of(c, v->chain_key), i;
-    apr_time_t expires = now + c->ttl;
     cache_slot_t *victim = NULL;
+    unsigned i;
 
-    if (v->valid_until && v->valid_until < expires) {
-        expires = v->valid_until;
-    }
-    if (expires <= now) {
+    if (expires <= now || len > c->value_size) {
         return;
     }
     apr_thread_mutex_lock(c->lock);
     for (i = 0; i < PROBE_WINDOW; i++) {
-        cache_slot_t *slot = &c->slots[(start + i) % c->size];
-        if (slot->expires <= now
-            || memcmp(slot->key, v->chain_key, MAUTH_FINGERPRINT_LEN) == 0) {
+        cache_slot_t *slot = slot_at(c, key, i);
+        if (slot->expires <= now || memcmp(slot->key, key, MAUTH_FINGERPRINT_LEN) == 0) {
             victim = slot;
             break;
         }
@@ -93,10 +93,59 @@ void mauth_verdict_cache_put(mauth_verdict_cache_t *c, const mauth_verdict_t *v,
             victim = slot;
         }
     }
-    memcpy(victim->key, v->chain_key, MAUTH_FINGERPRINT_LEN);
-    victim->verdict = *v;
+    memcpy(victim->key, key, MAUTH_FINGERPRINT_LEN);
+    memcpy(victim + 1, value, len);
+    victim->len = len;
     victim->expires = expires;
     apr_thread_mutex_unlock(c->lock);
+}
+
+void mauth_cache_remove(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN])
+{
+    unsigned i;
+
+    apr_thread_mutex_lock(c->lock);
+    for (i = 0; i < PROBE_WINDOW; i++) {
+        cache_slot_t *slot = slot_at(c, key, i);
+        if (memcmp(slot->key, key, MAUTH_FINGERPRINT_LEN) == 0) {
+            slot->expires = 0;
+        }
+    }
+    apr_thread_mutex_unlock(c->lock);
+}
+
+struct mauth_verdict_cache {
+    mauth_cache_t *cache;
+    apr_interval_time_t ttl;
+};
+
+mauth_verdict_cache_t *mauth_verdict_cache_create(apr_pool_t *p, int max_entries,
+                                                  apr_interval_time_t ttl)
+{
+    mauth_verdict_cache_t *vc = apr_pcalloc(p, sizeof(*vc));
+
+    vc->ttl = ttl;
+    vc->cache = mauth_cache_create(p, max_entries, sizeof(mauth_verdict_t));
+    return vc->cache ? vc : NULL;
+}
+
+int mauth_verdict_cache_get(mauth_verdict_cache_t *vc,
+                            const unsigned char key[MAUTH_FINGERPRINT_LEN],
+                            apr_time_t now, mauth_verdict_t *out)
+{
+    apr_size_t len = 0;
+
+    return mauth_cache_get(vc->cache, key, now, out, &len) && len == sizeof(*out);
+}
+
+void mauth_verdict_cache_put(mauth_verdict_cache_t *vc, const mauth_verdict_t *v, apr_time_t now)
+{
+    apr_time_t expires = now + vc->ttl;
+
+    if (v->valid_until && v->valid_until < expires) {
+        expires = v->valid_until;
+    }
+    mauth_cache_put(vc->cache, v->chain_key, v, sizeof(*v), expires, now);
 }
 
 static const unsigned char wire_magic[4] = {'M', 'A', 'V', 1};

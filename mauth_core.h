@@ -139,7 +139,16 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
 void mauth_chain_key(X509 *leaf, STACK_OF(X509) *untrusted,
                      unsigned char out[MAUTH_FINGERPRINT_LEN]);
 
-/* ----------------------------------------------------- verdict cache */
+/* ---------------------------------------------------------------- caches */
+
+/* Bounded, thread-safe, per process: fixed-size values under SHA-256 keys. */
+typedef struct mauth_cache mauth_cache_t;
+mauth_cache_t *mauth_cache_create(apr_pool_t *p, int max_entries, apr_size_t value_size);
+int mauth_cache_get(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
+                    apr_time_t now, void *value, apr_size_t *len);
+void mauth_cache_put(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
+                     const void *value, apr_size_t len, apr_time_t expires, apr_time_t now);
+void mauth_cache_remove(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN]);
 
 /* Bounded, thread-safe, per process; entries expire at the verdict's
  * valid_until or after ttl, whichever is first. */
