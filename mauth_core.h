@@ -81,6 +81,9 @@ typedef struct {
     unsigned char chain_key[MAUTH_FINGERPRINT_LEN]; /* hash of the presented chain */
 } mauth_verdict_t;
 
+/* NONE, SUCCESS or FAILED:<token>, as MAUTH_CLIENT_VERIFY shows it. */
+const char *mauth_verdict_text(apr_pool_t *p, const mauth_verdict_t *v);
+
 /* ---------------------------------------------------- certificate helpers */
 
 /* SHA-256 of the DER encoding; no PEM round trip. */
@@ -166,6 +169,27 @@ void mauth_verdict_encode(const mauth_verdict_t *v, unsigned char out[MAUTH_VERD
 int mauth_verdict_decode(const unsigned char *in, apr_size_t len, mauth_verdict_t *v);
 /* Applies valid_until: a verdict that has run out becomes FAILED:reason_after. */
 void mauth_verdict_age(mauth_verdict_t *v, apr_time_t now);
+
+/* --------------------------------------------------------- session tokens */
+
+#define MAUTH_TOKEN_MAX_LEN 1024
+
+/* The credential of "Authorization: <scheme> <token>" (scheme in any case). */
+const char *mauth_token_from_authorization(apr_pool_t *p, const char *header,
+                                           const char *scheme);
+/* The value of cookie name in a Cookie request header. */
+const char *mauth_token_from_cookie(apr_pool_t *p, const char *header, const char *name);
+
+typedef enum {
+    MAUTH_SOAP_FOUND,          /* Envelope/Header/SessionHeader/sessionId */
+    MAUTH_SOAP_ABSENT,         /* well-formed, no session header */
+    MAUTH_SOAP_MALFORMED,      /* not well-formed XML */
+    MAUTH_SOAP_UNDECIDED       /* the body is longer than what was read */
+} mauth_soap_e;
+/* Looks for the SOAP SessionHeader in body (len bytes); complete says the
+ * body was read whole. */
+mauth_soap_e mauth_token_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
+                                   int complete, const char **token);
 
 /* ---------------------------------------------------------- error bodies */
 

@@ -55,6 +55,18 @@ const char *mauth_reason_token(mauth_reason_e reason)
     return reasons[reason].token;
 }
 
+const char *mauth_verdict_text(apr_pool_t *p, const mauth_verdict_t *v)
+{
+    switch (v->status) {
+    case MAUTH_VERIFY_SUCCESS:
+        return "SUCCESS";
+    case MAUTH_VERIFY_NONE:
+        return "NONE";
+    default:
+        return apr_pstrcat(p, "FAILED:", mauth_reason_token(v->reason), NULL);
+    }
+}
+
 /* Only an operator's URL reaches the page; quote what would end the attribute. */
 static const char *attribute_escape(apr_pool_t *p, const char *text)
 {

@@ -56,11 +56,9 @@ static void log_validation(mauth_conn_t *mc, X509 *leaf, const mauth_verdict_t *
         mauth_cert_info_t info;
         mauth_cert_info(mc->c->pool, leaf, &info);
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, mc->c, MAUTHNO(00020)
-                      "%s for subject '%s', issuer '%s', serial %s, valid %s to %s: %s%s%s",
+                      "%s for subject '%s', issuer '%s', serial %s, valid %s to %s: %s%s",
                       how, info.subject_dn, info.issuer_dn, info.serial,
-                      info.not_before, info.not_after,
-                      v->status == MAUTH_VERIFY_SUCCESS ? "SUCCESS" : "FAILED:",
-                      v->status == MAUTH_VERIFY_SUCCESS ? "" : mauth_reason_token(v->reason),
+                      info.not_before, info.not_after, mauth_verdict_text(mc->c->pool, v),
                       v->error_depth > 0 ? apr_psprintf(mc->c->pool, " (at depth %d)",
                                                         v->error_depth) : "");
     }

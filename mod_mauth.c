@@ -32,6 +32,9 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     sc->verify_depth = MAUTH_UNSET;
     sc->cache_size = MAUTH_UNSET;
     sc->cache_ttl = MAUTH_UNSET;
+    sc->store_ttl = MAUTH_UNSET;
+    sc->store_negative_ttl = MAUTH_UNSET;
+    sc->store_cache_size = MAUTH_UNSET;
     sc->server = s;
     return sc;
 }
@@ -53,6 +56,13 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->verify_depth = MERGE(verify_depth, MAUTH_UNSET);
     sc->cache_size = MERGE(cache_size, MAUTH_UNSET);
     sc->cache_ttl = MERGE(cache_ttl, MAUTH_UNSET);
+    sc->uses_store = add->uses_store || base->uses_store;
+    sc->user_query = MERGE(user_query, NULL);
+    sc->session_query = MERGE(session_query, NULL);
+    sc->certificate_query = MERGE(certificate_query, NULL);
+    sc->store_ttl = MERGE(store_ttl, MAUTH_UNSET);
+    sc->store_negative_ttl = MERGE(store_negative_ttl, MAUTH_UNSET);
+    sc->store_cache_size = MERGE(store_cache_size, MAUTH_UNSET);
     sc->server = add->server;
     return sc;
 }
@@ -63,6 +73,10 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
 
     dc->require_certificate = MAUTH_UNSET;
     dc->error_status = MAUTH_UNSET;
+    dc->enforce = MAUTH_UNSET;
+    dc->fault_format = MAUTH_FAULT_UNSET;
+    dc->soap_peek_limit = MAUTH_UNSET;
+    dc->forward_client_cert = MAUTH_UNSET;
     return dc;
 }
 
@@ -74,6 +88,11 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->require_certificate = MERGE(require_certificate, MAUTH_UNSET);
     dc->error_image = MERGE(error_image, NULL);
     dc->error_status = MERGE(error_status, MAUTH_UNSET);
+    dc->enforce = MERGE(enforce, MAUTH_UNSET);
+    dc->user_sources = MERGE(user_sources, NULL);
+    dc->fault_format = MERGE(fault_format, MAUTH_FAULT_UNSET);
+    dc->soap_peek_limit = MERGE(soap_peek_limit, MAUTH_UNSET);
+    dc->forward_client_cert = MERGE(forward_client_cert, MAUTH_UNSET);
     return dc;
 }
 
@@ -284,6 +303,30 @@ static const command_rec mauth_cmds[] = {
                   "URL of an image shown on the Certificate Error page"),
     AP_INIT_TAKE1("MAuthErrorStatus", mauth_cmd_ErrorStatus, NULL, OR_AUTHCFG,
                   "HTTP status of a certificate refusal (default 403)"),
+    /* identity verification, mauth_identity.c */
+    AP_INIT_FLAG("MAuthEnforce", mauth_cmd_Enforce, NULL, OR_AUTHCFG,
+                 "Verify the user's identity here: enforced users need a registered "
+                 "certificate on the mutual vhost and are refused on the standard one"),
+    AP_INIT_ITERATE("MAuthUserSource", mauth_cmd_UserSource, NULL, OR_AUTHCFG,
+                    "Where the user comes from, in order: user bearer oauth soap "
+                    "cookie:NAME header:NAME"),
+    AP_INIT_TAKE1("MAuthFaultFormat", mauth_cmd_FaultFormat, NULL, OR_AUTHCFG,
+                  "Refusal on the standard vhost: auto (default), soap or json"),
+    AP_INIT_TAKE1("MAuthSOAPPeekLimit", mauth_cmd_SOAPPeekLimit, NULL, OR_AUTHCFG,
+                  "Bytes of a SOAP body read to find its SessionHeader (default 65536)"),
+    AP_INIT_FLAG("MAuthForwardClientCert", mauth_cmd_ForwardClientCert, NULL, OR_AUTHCFG,
+                 "Send the verified leaf and chain to back ends as RFC 9440 "
+                 "Client-Cert and Client-Cert-Chain headers"),
+    AP_INIT_TAKE1("MAuthUserQuery", mauth_cmd_StoreQuery, "mauth_custom_user_by_name",
+                  RSRC_CONF, "SQL replacing the user-by-name query (same columns)"),
+    AP_INIT_TAKE1("MAuthSessionQuery", mauth_cmd_StoreQuery, "mauth_custom_user_by_session",
+                  RSRC_CONF, "SQL replacing the user-by-session-token query (same columns)"),
+    AP_INIT_TAKE1("MAuthCertificateQuery", mauth_cmd_StoreQuery, "mauth_custom_cert_match",
+                  RSRC_CONF, "SQL replacing the certificate match query (same columns)"),
+    AP_INIT_TAKE12("MAuthStoreCacheTimeout", mauth_cmd_StoreCacheTimeout, NULL, RSRC_CONF,
+                   "Seconds store answers are kept: found [not found] (default 30 5)"),
+    AP_INIT_TAKE1("MAuthStoreCacheSize", mauth_cmd_StoreCacheSize, NULL, RSRC_CONF,
+                  "Store answers kept per process (default 4096; 0 turns caching off)"),
     {NULL}
 };
 
@@ -464,10 +507,7 @@ static void set_environment(request_rec *r, mauth_conn_t *mc)
     const mauth_verdict_t *v = &mc->verdict;
     X509 *leaf = mauth_ssl_leaf(mc);
 
-    apr_table_setn(env, "MAUTH_CLIENT_VERIFY",
-                   v->status == MAUTH_VERIFY_SUCCESS ? "SUCCESS"
-                   : v->status == MAUTH_VERIFY_NONE ? "NONE"
-                   : apr_pstrcat(r->pool, "FAILED:", mauth_reason_token(v->reason), NULL));
+    apr_table_setn(env, "MAUTH_CLIENT_VERIFY", mauth_verdict_text(r->pool, v));
     if (leaf == NULL) {
         return;
     }
@@ -484,13 +524,19 @@ static void set_environment(request_rec *r, mauth_conn_t *mc)
 }
 
 /* Answers with the Certificate Error page, unless an ErrorDocument for
- * the status is configured: the operator's page wins. */
-static int refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reason)
+ * the status is configured: the operator's page wins.  status 0 means the
+ * configured one (MAuthErrorStatus, 403). */
+int mauth_refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reason,
+                           int status)
 {
     mauth_dir_conf_t *dc = ap_get_module_config(r->per_dir_config, &mauth_module);
     core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
-    int status = dc->error_status != MAUTH_UNSET ? dc->error_status : HTTP_FORBIDDEN;
-    int index = ap_index_of_response(status);
+    int index;
+
+    if (status == 0) {
+        status = dc->error_status != MAUTH_UNSET ? dc->error_status : HTTP_FORBIDDEN;
+    }
+    index = ap_index_of_response(status);
 
     if (mc && mauth_ssl_leaf(mc) && mc->leaf_info) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00050)
@@ -520,6 +566,9 @@ static int check_chain_layer(request_rec *r)
     mauth_dir_conf_t *dc;
     mauth_conn_t *mc;
 
+    if (sc->engine == 1 && ap_is_initial_req(r)) {
+        mauth_identity_strip_headers(r);
+    }
     if (!mauth_is_mutual(sc) || !ap_is_initial_req(r)) {
         return DECLINED;
     }
@@ -527,23 +576,20 @@ static int check_chain_layer(request_rec *r)
     if (mc == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00052)
                       "mutual vhost reached without a TLS connection mod_mauth saw begin");
-        return refuse_with_page(r, NULL, MAUTH_REASON_INVALID);
+        return mauth_refuse_with_page(r, NULL, MAUTH_REASON_INVALID, 0);
     }
     mauth_ssl_settle(mc, apr_time_now());
     set_environment(r, mc);
     dc = ap_get_module_config(r->per_dir_config, &mauth_module);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00053)
-                  "connection verdict %s%s; certificate %s here",
-                  mc->verdict.status == MAUTH_VERIFY_SUCCESS ? "SUCCESS"
-                  : mc->verdict.status == MAUTH_VERIFY_NONE ? "NONE" : "FAILED:",
-                  mc->verdict.status == MAUTH_VERIFY_FAILED
-                  ? mauth_reason_token(mc->verdict.reason) : "",
+                  "connection verdict %s; certificate %s here",
+                  mauth_verdict_text(r->pool, &mc->verdict),
                   dc->require_certificate == 1 ? "required" : "optional");
     if (mc->verdict.status == MAUTH_VERIFY_FAILED) {
-        return refuse_with_page(r, mc, mc->verdict.reason);
+        return mauth_refuse_with_page(r, mc, mc->verdict.reason, 0);
     }
     if (mc->verdict.status == MAUTH_VERIFY_NONE && dc->require_certificate == 1) {
-        return refuse_with_page(r, mc, MAUTH_REASON_NO_CERTIFICATE);
+        return mauth_refuse_with_page(r, mc, MAUTH_REASON_NO_CERTIFICATE, 0);
     }
     return DECLINED;
 }
@@ -556,6 +602,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(check_chain_layer, NULL, NULL, APR_HOOK_FIRST);
     mauth_ssl_register_hooks(p);
+    mauth_identity_register_hooks(p);
 }
 
 /* APLOG_USE_MODULE is in mod_mauth.h, so not AP_DECLARE_MODULE here */

@@ -47,6 +47,14 @@ typedef struct {
     int verify_depth;
     int cache_size;
     apr_interval_time_t cache_ttl;
+    /* identity verification (mauth_identity.c) */
+    int uses_store;                    /* some location enforces */
+    const char *user_query;            /* operators' own SQL, or NULL */
+    const char *session_query;
+    const char *certificate_query;
+    apr_interval_time_t store_ttl;
+    apr_interval_time_t store_negative_ttl;
+    int store_cache_size;
 
     /* set at start-up */
     server_rec *server;
@@ -54,10 +62,37 @@ typedef struct {
     int tls_ready;                     /* mod_ssl handed us this vhost's SSL_CTX */
 } mauth_server_conf_t;
 
+/* Where the identity layer looks for the request's user, in order. */
+typedef enum {
+    MAUTH_SOURCE_REMOTE_USER,          /* r->user, from any authn module */
+    MAUTH_SOURCE_BEARER,               /* Authorization: Bearer <token> */
+    MAUTH_SOURCE_OAUTH,                /* Authorization: OAuth <token> */
+    MAUTH_SOURCE_COOKIE,               /* a named cookie */
+    MAUTH_SOURCE_HEADER,               /* a named request header */
+    MAUTH_SOURCE_SOAP                  /* SOAP SessionHeader/sessionId */
+} mauth_source_e;
+
+typedef struct {
+    mauth_source_e kind;
+    const char *name;                  /* cookie or header name */
+} mauth_user_source_t;
+
+typedef enum {
+    MAUTH_FAULT_UNSET = -1,
+    MAUTH_FAULT_AUTO = 0,
+    MAUTH_FAULT_SOAP,
+    MAUTH_FAULT_JSON
+} mauth_fault_format_e;
+
 typedef struct {
     int require_certificate;
     const char *error_image;
     int error_status;
+    int enforce;
+    apr_array_header_t *user_sources;  /* mauth_user_source_t */
+    mauth_fault_format_e fault_format;
+    apr_off_t soap_peek_limit;
+    int forward_client_cert;
 } mauth_dir_conf_t;
 
 /* What one client connection proved in its TLS handshake. */
@@ -73,6 +108,24 @@ typedef struct {
     ((mauth_server_conf_t *)ap_get_module_config((s)->module_config, &mauth_module))
 
 int mauth_is_mutual(const mauth_server_conf_t *sc);
+
+/* mod_mauth.c */
+int mauth_refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reason,
+                           int status);
+
+/* mauth_identity.c: the second layer of the seeds */
+const char *mauth_cmd_Enforce(cmd_parms *cmd, void *dcv, int on);
+const char *mauth_cmd_UserSource(cmd_parms *cmd, void *dcv, const char *arg);
+const char *mauth_cmd_FaultFormat(cmd_parms *cmd, void *dcv, const char *arg);
+const char *mauth_cmd_SOAPPeekLimit(cmd_parms *cmd, void *dcv, const char *arg);
+const char *mauth_cmd_ForwardClientCert(cmd_parms *cmd, void *dcv, int on);
+const char *mauth_cmd_StoreQuery(cmd_parms *cmd, void *dummy, const char *sql);
+const char *mauth_cmd_StoreCacheTimeout(cmd_parms *cmd, void *dummy,
+                                        const char *positive, const char *negative);
+const char *mauth_cmd_StoreCacheSize(cmd_parms *cmd, void *dummy, const char *arg);
+void mauth_identity_register_hooks(apr_pool_t *p);
+/* Removes client-sent copies of the headers this module forwards. */
+void mauth_identity_strip_headers(request_rec *r);
 
 /* mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);
