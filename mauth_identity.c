@@ -206,11 +206,14 @@ static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
                               server_rec *base)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    module *dbd_module = ap_find_linked_module("mod_dbd.c");
+    apr_hash_t *prepared_for = apr_hash_make(ptemp);
     const mauth_store_query_t *q;
     server_rec *s;
 
     for (s = base; s; s = s->next) {
         mauth_server_conf_t *sc = mauth_server_conf(s);
+        void *dbd_conf;
         if (sc->engine != 1 || !sc->uses_store) {
             continue;
         }
@@ -221,6 +224,14 @@ static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
                          s->defn_name, s->defn_line_number);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        /* vhosts without DBD directives share the main server's mod_dbd
+         * configuration: prepare once for each distinct one */
+        dbd_conf = dbd_module ? ap_get_module_config(s->module_config, dbd_module) : s;
+        if (apr_hash_get(prepared_for, &dbd_conf, sizeof(dbd_conf))) {
+            continue;
+        }
+        apr_hash_set(prepared_for, apr_pmemdup(ptemp, &dbd_conf, sizeof(dbd_conf)),
+                     sizeof(dbd_conf), s);
         for (q = mauth_store_queries; q->label; q++) {
             dbd_prepare(s, q->sql, q->label);
         }

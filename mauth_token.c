@@ -122,6 +122,7 @@ mauth_soap_e mauth_token_from_soap(apr_pool_t *p, const char *body, apr_size_t l
         return MAUTH_SOAP_ABSENT;
     }
     apr_xml_to_text(p, id, APR_XML_X2T_INNER, NULL, NULL, &text, &text_len);
-    *token = clean_token(p, text, text_len);
+    /* the size it reports counts the terminating NUL */
+    *token = clean_token(p, text, strlen(text));
     return *token ? MAUTH_SOAP_FOUND : MAUTH_SOAP_ABSENT;
 }

@@ -42,8 +42,9 @@ if ($action eq 'login') {
         unless defined $user && defined $pass
             && exists $DEMO_PASSWORDS{$user} && $DEMO_PASSWORDS{$user} eq $pass;
     # The session lives in mod_mauth's store, where the module resolves it.
-    open(my $admin, '-|', $ENV{MAUTH_DEMO_ADMIN}, 'session', 'create', $user,
-         '--ttl', '7200') or fault('UNKNOWN_EXCEPTION', 'cannot create a session');
+    my @admin = split ' ', $ENV{MAUTH_DEMO_ADMIN};
+    open(my $admin, '-|', @admin, 'session', 'create', $user, '--ttl', '7200')
+        or fault('UNKNOWN_EXCEPTION', 'cannot create a session');
     my $session = <$admin>;
     close $admin;
     fault('UNKNOWN_EXCEPTION', 'cannot create a session') unless $session;

@@ -49,10 +49,11 @@ $ADMIN cert list
 
 # As root, httpd's children run as nobody: they read the tree and write
 # sessions (the demo API's login) into the store.
-USER_GROUP=
-if [ "$(id -u)" = 0 ]; then
-    USER_GROUP="User nobody
-Group nogroup"
+RUN_USER=$(id -un)
+RUN_GROUP=$(id -gn)
+if [ "$RUN_USER" = root ]; then
+    RUN_USER=nobody
+    RUN_GROUP=nogroup
     chown -R nobody:nogroup "$DEMO/store"
     chmod -R a+rX "$PKI" "$TOP/conf/demo"
 fi
@@ -60,9 +61,9 @@ sed -e "s|@DEMO@|$DEMO|g" -e "s|@PKI@|$PKI|g" -e "s|@TOP@|$TOP|g" \
     -e "s|@MODULE@|$TOP/.libs/mod_mauth.so|g" -e "s|@LIBEXECDIR@|$("$APXS" -q LIBEXECDIR)|g" \
     -e "s|@ADMIN@|$ADMIN_BIN --driver sqlite3 --params $DEMO/store/mauth.db|g" \
     -e "s|@MUTUAL_PORT@|$MUTUAL_PORT|g" -e "s|@STANDARD_PORT@|$STANDARD_PORT|g" \
-    "$TOP/conf/demo/httpd.conf.in" | awk -v ug="$USER_GROUP" '{ if ($0 == "@USER_GROUP@") print ug; else print }' \
-    >"$DEMO/httpd.conf"
-# The CGI reads MAUTH_DEMO_ADMIN as one word list: no spaces in paths here.
+    -e "s|@RUN_USER@|$RUN_USER|g" -e "s|@RUN_GROUP@|$RUN_GROUP|g" \
+    "$TOP/conf/demo/httpd.conf.in" >"$DEMO/httpd.conf"
+# The CGI splits MAUTH_DEMO_ADMIN on spaces: no spaces in these paths.
 "$HTTPD" -f "$DEMO/httpd.conf" -k start
 [ "${MAUTH_DEMO_KEEP:-0}" = 1 ] || trap stop_httpd EXIT
 i=0
@@ -88,7 +89,14 @@ show() {
     title=$1; expected=$2; shift 2
     echo
     echo "== $title"
-    echo "\$ curl -s -k $*"
+    printf '$ curl -s -k'
+    for arg in "$@"; do
+        case $arg in
+            *" "*) printf ' "%s"' "$arg" ;;
+            *) printf ' %s' "$arg" ;;
+        esac
+    done
+    echo
     answer=$(curl -s -k "$@" || true)
     if printf '%s' "$answer" | head -c 5 | grep -q '<?xml'; then
         printf '%s\n' "$answer" | xmllint --format - 2>/dev/null || printf '%s\n' "$answer"
