@@ -37,7 +37,6 @@
 /* Labels of the operators' own queries; ours are mauth_store_queries[]. */
 #define LABEL_CUSTOM_USER "mauth_custom_user_by_name"
 #define LABEL_CUSTOM_SESSION "mauth_custom_user_by_session"
-#define LABEL_CUSTOM_CERT "mauth_custom_cert_match"
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 static mauth_cache_t *store_cache;         /* per child process */
@@ -132,8 +131,8 @@ const char *mauth_cmd_ForwardClientCert(cmd_parms *cmd, void *dcv, int on)
     return NULL;
 }
 
-/* MAuthUserQuery, MAuthSessionQuery, MAuthCertificateQuery: cmd->info says
- * which; the SQL replaces the default and returns the same columns. */
+/* MAuthUserQuery, MAuthSessionQuery: cmd->info says which; the SQL
+ * replaces the default and returns the same columns. */
 const char *mauth_cmd_StoreQuery(cmd_parms *cmd, void *dummy, const char *sql)
 {
     mauth_server_conf_t *sc = mauth_server_conf(cmd->server);
@@ -146,11 +145,8 @@ const char *mauth_cmd_StoreQuery(cmd_parms *cmd, void *dummy, const char *sql)
     if (!strcmp(which, LABEL_CUSTOM_USER)) {
         sc->user_query = sql;
     }
-    else if (!strcmp(which, LABEL_CUSTOM_SESSION)) {
-        sc->session_query = sql;
-    }
     else {
-        sc->certificate_query = sql;
+        sc->session_query = sql;
     }
     return NULL;
 }
@@ -240,9 +236,6 @@ static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         }
         if (sc->session_query) {
             dbd_prepare(s, sc->session_query, LABEL_CUSTOM_SESSION);
-        }
-        if (sc->certificate_query) {
-            dbd_prepare(s, sc->certificate_query, LABEL_CUSTOM_CERT);
         }
     }
     return OK;

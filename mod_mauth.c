@@ -59,7 +59,6 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->uses_store = add->uses_store || base->uses_store;
     sc->user_query = MERGE(user_query, NULL);
     sc->session_query = MERGE(session_query, NULL);
-    sc->certificate_query = MERGE(certificate_query, NULL);
     sc->store_ttl = MERGE(store_ttl, MAUTH_UNSET);
     sc->store_negative_ttl = MERGE(store_negative_ttl, MAUTH_UNSET);
     sc->store_cache_size = MERGE(store_cache_size, MAUTH_UNSET);
@@ -321,8 +320,6 @@ static const command_rec mauth_cmds[] = {
                   RSRC_CONF, "SQL replacing the user-by-name query (same columns)"),
     AP_INIT_TAKE1("MAuthSessionQuery", mauth_cmd_StoreQuery, "mauth_custom_user_by_session",
                   RSRC_CONF, "SQL replacing the user-by-session-token query (same columns)"),
-    AP_INIT_TAKE1("MAuthCertificateQuery", mauth_cmd_StoreQuery, "mauth_custom_cert_match",
-                  RSRC_CONF, "SQL replacing the certificate match query (same columns)"),
     AP_INIT_TAKE12("MAuthStoreCacheTimeout", mauth_cmd_StoreCacheTimeout, NULL, RSRC_CONF,
                    "Seconds store answers are kept: found [not found] (default 30 5)"),
     AP_INIT_TAKE1("MAuthStoreCacheSize", mauth_cmd_StoreCacheSize, NULL, RSRC_CONF,

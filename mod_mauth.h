@@ -51,7 +51,6 @@ typedef struct {
     int uses_store;                    /* some location enforces */
     const char *user_query;            /* operators' own SQL, or NULL */
     const char *session_query;
-    const char *certificate_query;
     apr_interval_time_t store_ttl;
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
