@@ -1,0 +1,182 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_store.h: the identity store of mod_mauth ("Certificate Identity
+ * Verification" in the seeds): who a user or a session token is, whether
+ * mutual authentication is enforced for that user, and whether a leaf
+ * certificate was uploaded for the user or its organisation.
+ *
+ * httpd-free (APR, apr_dbd): the module calls it with a pooled connection
+ * from mod_dbd, the admin tool with one it opened itself.  Either side
+ * prepares every statement of mauth_store_queries[] under its label first
+ * (ap_dbd_prepare at configuration time, mauth_store_prepare in the tool);
+ * the functions below only look statements up by label.
+ *
+ * Parameters are apr_dbd "%s" placeholders, booleans are integers 0/1 and
+ * times are unix seconds, so one text serves SQLite and PostgreSQL.
+ */
+#ifndef MAUTH_STORE_H
+#define MAUTH_STORE_H
+
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+#include <apr_dbd.h>
+
+#define MAUTH_STORE_SCHEMA_VERSION 1
+
+typedef enum {
+    MAUTH_STORE_OK = 0,
+    MAUTH_STORE_NOT_FOUND,   /* no such user/session, or no matching certificate */
+    MAUTH_STORE_ERROR,       /* the database failed: fail closed */
+    MAUTH_STORE_EXISTS       /* admin only: the row is already there */
+} mauth_store_status_e;
+
+/*
+ * Query labels.  Each label is also the PostgreSQL statement name, hence
+ * plain identifiers.  An operator's replacement query (a directive, in the
+ * style of AuthDBDUserPWQuery) takes the same parameters and returns the
+ * same columns in the same order; the glue prepares it under a label of its
+ * own and passes that label to the function.
+ *
+ * MAUTH_STORE_Q_USER_BY_NAME     params: username
+ * MAUTH_STORE_Q_USER_BY_SESSION  params: token, now (unix seconds; a session
+ *                                counts while expires > now)
+ *   both return, first row only:
+ *     1 user id             (integer, used by the certificate query)
+ *     2 username
+ *     3 organisation id     (integer)
+ *     4 organisation name
+ *     5 organisation switch: mutual authentication turned on (boolean)
+ *     6 enforce permission: on the user or one of its profiles (boolean)
+ *   Booleans read as true: 1, t, true, y, yes, on (any case); anything else
+ *   and NULL read as false, so native PostgreSQL booleans work too.
+ *
+ * MAUTH_STORE_Q_CERT_MATCH  params: sha256 (64 lowercase hex), now, now,
+ *                           user id, organisation id
+ *   returns one row per active certificate with that fingerprint, valid at
+ *   now, uploaded for the user or for the organisation as a whole:
+ *     1 certificate id
+ *     2 organisation-wide (boolean: 1 when uploaded for the organisation)
+ *
+ * MAUTH_STORE_Q_SCHEMA_VERSION  no params; returns 1 column: the version.
+ */
+#define MAUTH_STORE_Q_USER_BY_NAME     "mauth_user_by_name"
+#define MAUTH_STORE_Q_USER_BY_SESSION  "mauth_user_by_session"
+#define MAUTH_STORE_Q_CERT_MATCH       "mauth_cert_match"
+#define MAUTH_STORE_Q_SCHEMA_VERSION   "mauth_schema_version"
+
+typedef struct {
+    const char *label;
+    const char *sql;
+} mauth_store_query_t;
+
+/* Every runtime query, ending with {NULL, NULL}. */
+extern const mauth_store_query_t mauth_store_queries[];
+
+/* The default SQL for a label, or NULL. */
+const char *mauth_store_query_sql(const char *label);
+
+/* Who a user is, as the user queries return it (allocated from the pool
+ * given to the lookup). */
+typedef struct {
+    const char *user_id;
+    const char *username;
+    const char *org_id;
+    const char *org_name;
+    int org_mutual_auth;    /* column 5 */
+    int user_permission;    /* column 6 */
+    int enforced;           /* org_mutual_auth && user_permission: the seed's
+                             * "Enforce SSL/TLS Mutual Authentication" */
+} mauth_store_user_t;
+
+/* Which uploaded certificate matched. */
+typedef struct {
+    const char *cert_id;
+    int org_wide;
+} mauth_store_match_t;
+
+/*
+ * Runtime lookups.  driver/handle/prepared come from ap_dbd_acquire (or
+ * mauth_store_open in the tool); label NULL selects the default query.
+ * Returns OK, NOT_FOUND or ERROR; on ERROR *err says what failed, with
+ * apr_dbd_error's text when the database answered.  err may be NULL.
+ */
+mauth_store_status_e mauth_store_user_by_name(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const char *label, const char *username,
+        mauth_store_user_t *user, const char **err);
+
+mauth_store_status_e mauth_store_user_by_session(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const char *label, const char *token, apr_time_t now,
+        mauth_store_user_t *user, const char **err);
+
+/* OK when an active certificate with fingerprint sha256_hex (either case),
+ * valid at now, is uploaded for user or for user's organisation as a whole
+ * (a certificate bound to another user of the organisation does not count);
+ * NOT_FOUND otherwise.  match may be NULL. */
+mauth_store_status_e mauth_store_certificate_matches(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const mauth_store_user_t *user, const char *sha256_hex, apr_time_t now,
+        mauth_store_match_t *match, const char **err);
+
+/* The schema version recorded in the database. */
+mauth_store_status_e mauth_store_schema_version(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        int *version, const char **err);
+
+/* The same lookups as a table of functions, so the module and the unit tests
+ * can put another backend behind them. */
+typedef struct {
+    const char *name;
+    mauth_store_status_e (*user_by_name)(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const char *label, const char *username,
+        mauth_store_user_t *user, const char **err);
+    mauth_store_status_e (*user_by_session)(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const char *label, const char *token, apr_time_t now,
+        mauth_store_user_t *user, const char **err);
+    mauth_store_status_e (*certificate_matches)(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const mauth_store_user_t *user, const char *sha256_hex, apr_time_t now,
+        mauth_store_match_t *match, const char **err);
+} mauth_store_ops_t;
+
+extern const mauth_store_ops_t mauth_store_dbd_ops;
+
+/* ------------------------------------------------- for the admin tool */
+
+/* Prepares the statement for label (default SQL when sql is NULL) into
+ * prepared, allocated from p. */
+mauth_store_status_e mauth_store_prepare(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const char *label, const char *sql, const char **err);
+
+/* Prepares every statement of mauth_store_queries[]. */
+mauth_store_status_e mauth_store_prepare_all(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        const char **err);
+
+/* The rows of one select, every value copied out of the driver (NULL for
+ * SQL NULL on SQLite; PostgreSQL gives "" instead). */
+typedef struct {
+    int ncols;
+    apr_array_header_t *rows;          /* of const char ** (ncols values) */
+} mauth_store_rows_t;
+
+/* Runs statement with args and reads every row into *rows; ERROR (with the
+ * apr_dbd_error text, prefixed by what) when the database fails or the
+ * statement returns fewer than min_cols columns. */
+mauth_store_status_e mauth_store_select(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle,
+        apr_dbd_prepared_t *statement, const char *what,
+        int nargs, const char **args, int min_cols,
+        mauth_store_rows_t *rows, const char **err);
+
+/* Reads a store boolean (see above). */
+int mauth_store_bool(const char *value);
+
+#endif /* MAUTH_STORE_H */
