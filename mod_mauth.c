@@ -440,7 +440,9 @@ static apr_status_t load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t
 
 static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
 {
+    static const char *const ca_naming[] = {"SSLCADNRequestFile", "SSLCADNRequestPath", NULL};
     const char *verify_client = vhost_directive(s, "SSLVerifyClient");
+    const char *const *name;
 
     if (!sc->tls_ready) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00043)
@@ -455,6 +457,16 @@ static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
                      "cannot verify itself", s->defn_name, s->defn_line_number,
                      verify_client);
         return 0;
+    }
+    for (name = ca_naming; *name; name++) {
+        const char *value = vhost_directive(s, *name);
+        if (value) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00046)
+                         "MAuthRole mutual (%s:%u): remove '%s %s'; the certificate "
+                         "request of the mutual port names no CA", s->defn_name,
+                         s->defn_line_number, *name, value);
+            return 0;
+        }
     }
     return 1;
 }
@@ -548,7 +560,9 @@ int mauth_refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reas
                       "refused request: %s", mauth_reason_sentence(reason));
     }
     apr_table_setn(r->notes, "mauth-refused", mauth_reason_token(reason));
-    if (!(core->response_code_strings && core->response_code_strings[index])) {
+    /* httpd 2.4 keeps ErrorDocument in response_code_exprs, by index */
+    if (!(core->response_code_exprs
+          && apr_hash_get(core->response_code_exprs, &index, sizeof(index)))) {
         ap_custom_response(r, status,
                            mauth_render_certificate_page(r->pool, reason, dc->error_image));
     }
