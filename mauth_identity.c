@@ -331,6 +331,39 @@ static void cache_answer(mauth_server_conf_t *sc, const unsigned char *key,
     }
 }
 
+/* A query failed: the server may have dropped this pooled connection (it
+ * looks healthy until used) or lost the statements prepared on it
+ * (PostgreSQL after a restart, SQLite after a schema change).  Reconnect if
+ * needed and prepare ours again, once, before calling it an outage. */
+static int prepare_again(request_rec *r, mauth_server_conf_t *sc, ap_dbd_t *dbd)
+{
+    const char *err = NULL;
+    int rv = apr_dbd_check_conn(dbd->driver, dbd->pool, dbd->handle);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00072)
+                      "store connection is down and could not be reopened: %s",
+                      apr_dbd_error(dbd->driver, dbd->handle, rv));
+        return 0;
+    }
+    if (mauth_store_prepare_all(dbd->pool, dbd->driver, dbd->handle, dbd->prepared, &err)
+            != MAUTH_STORE_OK
+        || (sc->user_query
+            && mauth_store_prepare(dbd->pool, dbd->driver, dbd->handle, dbd->prepared,
+                                   LABEL_CUSTOM_USER, sc->user_query, &err) != MAUTH_STORE_OK)
+        || (sc->session_query
+            && mauth_store_prepare(dbd->pool, dbd->driver, dbd->handle, dbd->prepared,
+                                   LABEL_CUSTOM_SESSION, sc->session_query, &err)
+               != MAUTH_STORE_OK)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00070)
+                      "re-preparing the store's statements failed: %s", err);
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00071)
+                  "store query failed; statements prepared again on this connection");
+    return 1;
+}
+
 static ap_dbd_t *acquire_store(request_rec *r, const char **err)
 {
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
@@ -362,18 +395,25 @@ static who_e lookup_user(request_rec *r, mauth_server_conf_t *sc, const char *cr
         user_unpack(r->pool, packed, len, user);
         return WHO_FOUND;
     }
-    if ((dbd = acquire_store(r, &err)) == NULL) {
-        status = MAUTH_STORE_ERROR;
-    }
-    else if (token) {
-        status = mauth_store_user_by_session(r->pool, dbd->driver, dbd->handle, dbd->prepared,
-                                             sc->session_query ? LABEL_CUSTOM_SESSION : NULL,
-                                             credential, apr_time_now(), user, &err);
-    }
-    else {
-        status = mauth_store_user_by_name(r->pool, dbd->driver, dbd->handle, dbd->prepared,
-                                          sc->user_query ? LABEL_CUSTOM_USER : NULL,
-                                          credential, user, &err);
+    status = MAUTH_STORE_ERROR;
+    if ((dbd = acquire_store(r, &err)) != NULL) {
+        int attempt;
+        for (attempt = 0; attempt < 2; attempt++) {
+            if (token) {
+                status = mauth_store_user_by_session(
+                    r->pool, dbd->driver, dbd->handle, dbd->prepared,
+                    sc->session_query ? LABEL_CUSTOM_SESSION : NULL,
+                    credential, apr_time_now(), user, &err);
+            }
+            else {
+                status = mauth_store_user_by_name(
+                    r->pool, dbd->driver, dbd->handle, dbd->prepared,
+                    sc->user_query ? LABEL_CUSTOM_USER : NULL, credential, user, &err);
+            }
+            if (status != MAUTH_STORE_ERROR || attempt || !prepare_again(r, sc, dbd)) {
+                break;
+            }
+        }
     }
     switch (status) {
     case MAUTH_STORE_OK:
@@ -454,6 +494,10 @@ static apr_status_t peek_body(request_rec *r, apr_off_t limit, char **body,
         }
         apr_brigade_cleanup(bb);
         apr_brigade_length(kept, 1, &have);
+    }
+    /* one byte over the limit was read only to learn that it is over */
+    if (have > limit) {
+        *complete = 0;
     }
     ap_add_input_filter(REPLAY_FILTER, kept, r, r->connection);
     if (rv != APR_SUCCESS) {
@@ -621,13 +665,17 @@ static mauth_store_status_e certificate_registered(request_rec *r, mauth_server_
         match->cert_id = answer + 1;
         return answer[0] == 'N' ? MAUTH_STORE_NOT_FOUND : MAUTH_STORE_OK;
     }
-    if ((dbd = acquire_store(r, &err)) == NULL) {
-        status = MAUTH_STORE_ERROR;
-    }
-    else {
-        status = mauth_store_certificate_matches(r->pool, dbd->driver, dbd->handle,
-                                                 dbd->prepared, user, fingerprint,
-                                                 apr_time_now(), match, &err);
+    status = MAUTH_STORE_ERROR;
+    if ((dbd = acquire_store(r, &err)) != NULL) {
+        int attempt;
+        for (attempt = 0; attempt < 2; attempt++) {
+            status = mauth_store_certificate_matches(r->pool, dbd->driver, dbd->handle,
+                                                     dbd->prepared, user, fingerprint,
+                                                     apr_time_now(), match, &err);
+            if (status != MAUTH_STORE_ERROR || attempt || !prepare_again(r, sc, dbd)) {
+                break;
+            }
+        }
     }
     if (status == MAUTH_STORE_OK) {
         const char *packed = apr_pstrcat(r->pool, match->org_wide ? "O" : "U",
