@@ -83,14 +83,27 @@ void mauth_cache_put(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT
         return;
     }
     apr_thread_mutex_lock(c->lock);
-    for (i = 0; i < PROBE_WINDOW; i++) {
+    /* the key's own slot first, so no older copy of it survives elsewhere;
+     * else a free one; else the one that would expire first */
+    for (i = 0; i < PROBE_WINDOW && victim == NULL; i++) {
         cache_slot_t *slot = slot_at(c, key, i);
-        if (slot->expires <= now || memcmp(slot->key, key, MAUTH_FINGERPRINT_LEN) == 0) {
+        if (slot->expires && memcmp(slot->key, key, MAUTH_FINGERPRINT_LEN) == 0) {
             victim = slot;
-            break;
         }
-        if (victim == NULL || slot->expires < victim->expires) {
+    }
+    for (i = 0; i < PROBE_WINDOW && victim == NULL; i++) {
+        cache_slot_t *slot = slot_at(c, key, i);
+        if (slot->expires <= now) {
             victim = slot;
+        }
+    }
+    if (victim == NULL) {
+        victim = slot_at(c, key, 0);
+        for (i = 1; i < PROBE_WINDOW; i++) {
+            cache_slot_t *slot = slot_at(c, key, i);
+            if (slot->expires < victim->expires) {
+                victim = slot;
+            }
         }
     }
     memcpy(victim->key, key, MAUTH_FINGERPRINT_LEN);

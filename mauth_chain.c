@@ -73,7 +73,11 @@ apr_status_t mauth_trust_add_roots_file(mauth_trust_t *t, const char *path, cons
         count++;
     }
     BIO_free(bio);
-    ERR_clear_error();
+    if (!mauth_pem_ended_cleanly()) {
+        *err = apr_psprintf(t->pool, "%s: a PEM block after certificate %d does not "
+                            "decode", path, count);
+        return APR_EINVAL;
+    }
     if (count == 0) {
         *err = apr_psprintf(t->pool, "%s holds no PEM certificate", path);
         return APR_EINVAL;
@@ -285,6 +289,31 @@ static void expire_by(mauth_verdict_t *v, apr_time_t when, mauth_reason_e why)
     }
 }
 
+/* The certificates whose revocation the mode checks: the leaf only, or
+ * every one but the trust anchor. */
+static int last_checked(const mauth_trust_t *t, STACK_OF(X509) *chain)
+{
+    return t->crl_check == MAUTH_CRL_CHECK_LEAF ? 0 : sk_X509_num(chain) - 2;
+}
+
+/* When OpenSSL checked the CRLs, the verdict still ends at the earliest
+ * nextUpdate of the CRLs of the issuers it consulted. */
+static void expire_by_crl_updates(const mauth_trust_t *t, STACK_OF(X509) *chain,
+                                  mauth_verdict_t *v)
+{
+    int i, j;
+
+    for (i = 0; i <= last_checked(t, chain) && i + 1 < sk_X509_num(chain); i++) {
+        const X509_NAME *issuer = X509_get_subject_name(sk_X509_value(chain, i + 1));
+        for (j = 0; j < t->crls->nelts; j++) {
+            mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, j, mauth_crl_t *);
+            if (X509_NAME_cmp(crl->issuer, issuer) == 0) {
+                expire_by(v, crl->next_update, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+            }
+        }
+    }
+}
+
 /*
  * Revocation of chain[0 .. last] against the indexed CRLs.  The trust anchor
  * itself is never checked: it is trusted by configuration.  A certificate
@@ -295,10 +324,9 @@ static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *c
                                        apr_time_t now, const mauth_logger_t *log,
                                        mauth_verdict_t *v)
 {
-    int last = t->crl_check == MAUTH_CRL_CHECK_LEAF ? 0 : sk_X509_num(chain) - 2;
     int i, j;
 
-    for (i = 0; i <= last && i + 1 < sk_X509_num(chain); i++) {
+    for (i = 0; i <= last_checked(t, chain) && i + 1 < sk_X509_num(chain); i++) {
         X509 *cert = sk_X509_value(chain, i);
         X509 *issuer = sk_X509_value(chain, i + 1);
         const X509_NAME *issuer_name = X509_get_subject_name(issuer);
@@ -399,8 +427,13 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
             expire_by(v, asn1_time(X509_get0_notAfter(sk_X509_value(chain, i))),
                       MAUTH_REASON_EXPIRED);
         }
-        if (!t->extended_crls && t->crl_check != MAUTH_CRL_CHECK_NONE) {
-            reason = check_revocation(t, chain, now, log, v);
+        if (t->crl_check != MAUTH_CRL_CHECK_NONE) {
+            if (t->extended_crls) {
+                expire_by_crl_updates(t, chain, v);
+            }
+            else {
+                reason = check_revocation(t, chain, now, log, v);
+            }
         }
         if (reason == MAUTH_REASON_OK) {
             v->status = MAUTH_VERIFY_SUCCESS;

@@ -196,7 +196,8 @@ mauth_soap_e mauth_token_from_soap(apr_pool_t *p, const char *body, apr_size_t l
 /* The HTML "Certificate Error" page of the seeds; image_url may be NULL. */
 const char *mauth_render_certificate_page(apr_pool_t *p, mauth_reason_e reason,
                                           const char *image_url);
-/* The SOAP 1.1 fault sf:MUTUAL_AUTHENTICATION_FAILED, byte for byte as the seed. */
+/* The SOAP 1.1 fault sf:MUTUAL_AUTHENTICATION_FAILED: the seed's elements, texts
+ * and namespaces exactly (the seed shows it indented by xmllint). */
 const char *mauth_render_soap_fault(apr_pool_t *p);
 /* The REST error body. */
 const char *mauth_render_json_error(apr_pool_t *p);

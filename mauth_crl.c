@@ -451,6 +451,10 @@ apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
         OPENSSL_free(header);
         OPENSSL_free(data);
     }
+    if (rv == APR_SUCCESS && found > 0 && !mauth_pem_ended_cleanly()) {
+        why = "a PEM block after the last good CRL does not decode";
+        rv = APR_EINVAL;
+    }
     ERR_clear_error();
     if (rv == APR_SUCCESS && found == 0) {
         /* not PEM: the whole file may be one DER CRL */
@@ -483,6 +487,17 @@ apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
         *err = apr_psprintf(p, "%s: %s", path, why);
     }
     return rv;
+}
+
+int mauth_pem_ended_cleanly(void)
+{
+    unsigned long error = ERR_peek_last_error();
+    int clean = error == 0
+                || (ERR_GET_LIB(error) == ERR_LIB_PEM
+                    && ERR_GET_REASON(error) == PEM_R_NO_START_LINE);
+
+    ERR_clear_error();
+    return clean;
 }
 
 int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer)

@@ -48,6 +48,11 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
 apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
                                  apr_array_header_t *crls, const char **err);
 
+/* After reading PEM blocks until none is left: whether the reading stopped
+ * at the end of the file rather than at a block that does not decode.
+ * Clears OpenSSL's error queue. */
+int mauth_pem_ended_cleanly(void);
+
 /* Whether the CRL's signature verifies with the issuer's key; remembered. */
 int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer);
 

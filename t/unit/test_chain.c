@@ -1,0 +1,1277 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * test_chain.c: mauth_verify_chain and the trust store, the first layer of
+ * the seeds.  Each test builds its own PKI at TP_NOW:
+ *
+ *   root ("Root CA", trusted) -> inter ("Intermediate CA") -> leaf (clientAuth)
+ *   root_crl: issued by root (covers inter); inter_crl: issued by inter
+ */
+#include <apr_file_io.h>
+#include <apr_strings.h>
+#include <openssl/pem.h>
+
+#include "testpki.h"
+#include "unit.h"
+
+typedef struct {
+    tp_id_t root, inter, leaf;
+    X509_CRL *root_crl, *inter_crl;
+    STACK_OF(X509) *sent;              /* what the client sends besides the leaf */
+} world_t;
+
+static void world_make(apr_pool_t *p, world_t *w)
+{
+    w->root = tp_root(p, "Root CA");
+    w->inter = tp_ca(p, "Intermediate CA", &w->root);
+    w->leaf = tp_leaf(p, "alice", &w->inter);
+    w->root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->root});
+    w->inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->inter});
+    w->sent = tp_stack(p, w->inter.cert, NULL);
+}
+
+/* The trust of the world with both CRLs. */
+static mauth_trust_t *world_trust(apr_pool_t *p, const world_t *w, mauth_crl_check_e check)
+{
+    const char *err = NULL;
+    mauth_trust_t *t = tp_trust(p, check, (X509 *[]){w->root.cert, NULL},
+                                (X509_CRL *[]){w->root_crl, w->inter_crl, NULL},
+                                NULL, &err);
+    if (t == NULL) {
+        unit_fail(__FILE__, __LINE__, "trust: %s", err);
+    }
+    return t;
+}
+
+static void verify(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *sent,
+                   mauth_verdict_t *v)
+{
+    mauth_verify_chain(t, leaf, sent, TP_APR_NOW, NULL, v);
+}
+
+UNIT_TEST(accepts_good_ec_leaf)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_INT(v.error_depth, -1);
+    CHECK_STR(mauth_verdict_text(p, &v), "SUCCESS");
+}
+
+UNIT_TEST(accepts_good_rsa_leaf)
+{
+    tp_id_t root = tp_root(p, "Root CA");
+    EVP_PKEY *rsa = tp_key_rsa(p);
+    tp_id_t inter = tp_cert(p, &(tp_cert_opts_t){.cn = "RSA Intermediate CA", .ca = 1,
+                                                 .issuer = &root, .key = rsa});
+    tp_id_t leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "bob", .issuer = &inter,
+                                                .key = tp_key_rsa(p), .eku = "clientAuth"});
+    X509_CRL *root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &root});
+    X509_CRL *inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &inter});
+    const char *err = NULL;
+    mauth_trust_t *t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){root.cert, NULL},
+                                (X509_CRL *[]){root_crl, inter_crl, NULL}, NULL, &err);
+    mauth_verdict_t v;
+
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, leaf.cert, tp_stack(p, inter.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(accepts_peer_chain_that_repeats_the_leaf)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v, again;
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    verify(t, w.leaf.cert, tp_stack(p, w.leaf.cert, w.inter.cert, NULL), &again);
+    CHECK_VERDICT(&again, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_MSG(memcmp(v.chain_key, again.chain_key, MAUTH_FINGERPRINT_LEN) == 0,
+              "the chain key depends on whether the peer chain repeats the leaf");
+}
+
+UNIT_TEST(chain_key_differs_between_chains)
+{
+    world_t w;
+    tp_id_t other;
+    unsigned char a[MAUTH_FINGERPRINT_LEN], b[MAUTH_FINGERPRINT_LEN],
+                  c[MAUTH_FINGERPRINT_LEN];
+
+    world_make(p, &w);
+    other = tp_leaf(p, "alice", &w.inter);
+    mauth_chain_key(w.leaf.cert, w.sent, a);
+    mauth_chain_key(other.cert, w.sent, b);
+    mauth_chain_key(w.leaf.cert, NULL, c);
+    CHECK(memcmp(a, b, sizeof(a)) != 0);
+    CHECK(memcmp(a, c, sizeof(a)) != 0);
+}
+
+UNIT_TEST(no_leaf_is_none)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, NULL, NULL, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_NONE, MAUTH_REASON_NO_CERTIFICATE);
+    CHECK_STR(mauth_verdict_text(p, &v), "NONE");
+}
+
+UNIT_TEST(refuses_expired_leaf)
+{
+    world_t w;
+    tp_id_t leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &w.inter,
+                                        .eku = "clientAuth",
+                                        .not_before = TP_NOW - TP_YEAR,
+                                        .not_after = TP_NOW - TP_DAY});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_EXPIRED);
+    CHECK_INT(v.error_depth, 0);
+    CHECK_STR(mauth_verdict_text(p, &v), "FAILED:expired");
+}
+
+UNIT_TEST(refuses_leaf_under_expired_intermediate)
+{
+    world_t w;
+    tp_id_t inter, leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    inter = tp_cert(p, &(tp_cert_opts_t){.cn = "Intermediate CA", .ca = 1, .issuer = &w.root,
+                                         .not_before = TP_NOW - 2 * TP_YEAR,
+                                         .not_after = TP_NOW - TP_HOUR});
+    leaf = tp_leaf(p, "alice", &inter);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_NONE)) != NULL);
+    verify(t, leaf.cert, tp_stack(p, inter.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_EXPIRED);
+    CHECK_INT(v.error_depth, 1);
+}
+
+UNIT_TEST(refuses_leaf_not_yet_valid)
+{
+    world_t w;
+    tp_id_t leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &w.inter,
+                                        .eku = "clientAuth",
+                                        .not_before = TP_NOW + TP_HOUR,
+                                        .not_after = TP_NOW + TP_YEAR});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_NOT_YET_VALID);
+    CHECK_INT(v.error_depth, 0);
+}
+
+UNIT_TEST(refuses_revoked_leaf)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+    CHECK_INT(v.error_depth, 0);
+    CHECK_STR(mauth_verdict_text(p, &v), "FAILED:revoked");
+}
+
+UNIT_TEST(revoked_leaf_refused_in_leaf_mode_too)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_LEAF)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+}
+
+UNIT_TEST(other_serials_revoked_leaf_still_accepted)
+{
+    world_t w;
+    tp_id_t bob;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    bob = tp_leaf(p, "bob", &w.inter);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .revoked = (X509 *[]){bob.cert, NULL}});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verify(t, bob.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+}
+
+UNIT_TEST(refuses_leaf_under_revoked_intermediate)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root,
+                                            .revoked = (X509 *[]){w.inter.cert, NULL}});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_ISSUER_REVOKED);
+    CHECK_INT(v.error_depth, 1);
+    CHECK_STR(mauth_verdict_text(p, &v), "FAILED:issuer-revoked");
+}
+
+UNIT_TEST(revoked_intermediate_ignored_in_leaf_mode)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root,
+                                            .revoked = (X509 *[]){w.inter.cert, NULL}});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_LEAF)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+/* An untrusted CA with the trusted intermediate's exact subject. */
+UNIT_TEST(refuses_impostor_ca_with_intermediate_subject)
+{
+    world_t w;
+    tp_id_t impostor, leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    impostor = tp_cert(p, &(tp_cert_opts_t){.cn = "Intermediate CA", .ca = 1,
+                                            .not_before = TP_NOW - TP_YEAR,
+                                            .not_after = TP_NOW + TP_YEAR});
+    CHECK(X509_NAME_cmp(X509_get_subject_name(impostor.cert),
+                        X509_get_subject_name(w.inter.cert)) == 0);
+    leaf = tp_leaf(p, "alice", &impostor);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, leaf.cert, tp_stack(p, impostor.cert, NULL), &v);
+    CHECK_MSG(v.status == MAUTH_VERIFY_FAILED
+              && (v.reason == MAUTH_REASON_UNTRUSTED || v.reason == MAUTH_REASON_BAD_SIGNATURE),
+              "impostor chain gave %s", unit_verdict_text(&v));
+}
+
+/* The impostor's leaf sent with the real intermediate, whose name it bears. */
+UNIT_TEST(refuses_impostor_leaf_sent_with_real_intermediate)
+{
+    world_t w;
+    tp_id_t impostor, leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    int key_ids;
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    for (key_ids = 0; key_ids < 2; key_ids++) {
+        impostor = tp_cert(p, &(tp_cert_opts_t){.cn = "Intermediate CA", .ca = 1,
+                                                .no_key_ids = !key_ids});
+        leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &impostor,
+                                            .eku = "clientAuth", .no_key_ids = !key_ids});
+        verify(t, leaf.cert, w.sent, &v);
+        CHECK_MSG(v.status == MAUTH_VERIFY_FAILED
+                  && (v.reason == MAUTH_REASON_UNTRUSTED
+                      || v.reason == MAUTH_REASON_BAD_SIGNATURE),
+                  "impostor leaf (key ids %s) gave %s", key_ids ? "on" : "off",
+                  unit_verdict_text(&v));
+    }
+}
+
+UNIT_TEST(refuses_leaf_signed_by_wrong_key)
+{
+    world_t w;
+    tp_id_t leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &w.inter,
+                                        .sign_key = tp_key_ec(p), .eku = "clientAuth"});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_BAD_SIGNATURE);
+    CHECK_INT(v.error_depth, 0);
+}
+
+/* A client's own (valid) leaf used to issue another certificate. */
+UNIT_TEST(refuses_certificate_issued_by_a_leaf)
+{
+    world_t w;
+    tp_id_t forged;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    forged = tp_leaf(p, "mallory", &w.leaf);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_NONE)) != NULL);
+    verify(t, forged.cert, tp_stack(p, w.leaf.cert, w.inter.cert, NULL), &v);
+    CHECK_MSG(v.status == MAUTH_VERIFY_FAILED && v.reason != MAUTH_REASON_OK,
+              "a leaf-issued certificate gave %s", unit_verdict_text(&v));
+    CHECK_INT(v.error_depth, 1);
+}
+
+UNIT_TEST(accepts_chain_with_root_and_unrelated_extras)
+{
+    world_t w, other;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    world_make(p, &other);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, tp_stack(p, other.inter.cert, w.inter.cert, w.root.cert,
+                                     other.root.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(refuses_self_signed_leaf)
+{
+    world_t w;
+    tp_id_t self;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    self = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .eku = "clientAuth"});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, self.cert, NULL, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_SELF_SIGNED);
+    CHECK_STR(mauth_verdict_text(p, &v), "FAILED:self-signed");
+}
+
+UNIT_TEST(refuses_server_auth_only_leaf)
+{
+    world_t w;
+    tp_id_t leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "www.example.com", .issuer = &w.inter,
+                                        .eku = "serverAuth"});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_WRONG_PURPOSE);
+    CHECK_INT(v.error_depth, 0);
+}
+
+UNIT_TEST(accepts_leaf_without_eku)
+{
+    world_t w;
+    tp_id_t leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &w.inter});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(refuses_chain_missing_intermediate)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, NULL, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_UNTRUSTED);
+    CHECK_STR(mauth_verdict_text(p, &v), "FAILED:untrusted-issuer");
+    verify(t, w.leaf.cert, tp_stack(p, w.leaf.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_UNTRUSTED);
+}
+
+UNIT_TEST(refuses_chain_to_untrusted_root)
+{
+    world_t w, other;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    world_make(p, &other);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, other.leaf.cert, tp_stack(p, other.inter.cert, other.root.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_UNTRUSTED);
+}
+
+/* mod_ssl's SSLVerifyDepth counts the root: leaf -> inter -> root is 2. */
+UNIT_TEST(depth_counts_like_mod_ssl)
+{
+    world_t w;
+    tp_id_t direct;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    direct = tp_leaf(p, "carol", &w.root);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    mauth_trust_set_depth(t, 1);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_CHAIN_TOO_LONG);
+    CHECK_STR(mauth_verdict_text(p, &v), "FAILED:chain-too-long");
+    verify(t, direct.cert, NULL, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    mauth_trust_set_depth(t, 2);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(depth_limits_longer_chains)
+{
+    world_t w;
+    tp_id_t inter2, leaf;
+    X509_CRL *crl2;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    STACK_OF(X509) *sent;
+
+    world_make(p, &w);
+    inter2 = tp_ca(p, "Intermediate CA 2", &w.inter);
+    leaf = tp_leaf(p, "dave", &inter2);
+    crl2 = tp_crl(p, &(tp_crl_opts_t){.issuer = &inter2});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, w.inter_crl, crl2, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    sent = tp_stack(p, inter2.cert, w.inter.cert, NULL);
+    verify(t, leaf.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    mauth_trust_set_depth(t, 2);
+    verify(t, leaf.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_CHAIN_TOO_LONG);
+    mauth_trust_set_depth(t, 3);
+    verify(t, leaf.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(path_length_constraint_refuses_chain)
+{
+    world_t w;
+    tp_id_t inter, inter2, leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    inter = tp_cert(p, &(tp_cert_opts_t){.cn = "Intermediate CA", .ca = 1, .issuer = &w.root,
+                                         .basic_constraints = "critical,CA:TRUE,pathlen:0"});
+    inter2 = tp_ca(p, "Intermediate CA 2", &inter);
+    leaf = tp_leaf(p, "dave", &inter2);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_NONE)) != NULL);
+    verify(t, leaf.cert, tp_stack(p, inter2.cert, inter.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_CHAIN_TOO_LONG);
+}
+
+UNIT_TEST(refuses_leaf_when_issuer_crl_past_next_update)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .this_update = TP_NOW - 8 * TP_DAY,
+                                             .next_update = TP_NOW - TP_DAY});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    CHECK_INT(v.error_depth, 0);
+    CHECK_STR(mauth_verdict_text(p, &v), "FAILED:revocation-unavailable");
+}
+
+UNIT_TEST(crl_expires_exactly_at_next_update)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .next_update = TP_NOW + TP_HOUR});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    mauth_verify_chain(t, w.leaf.cert, w.sent,
+                       apr_time_from_sec(TP_NOW + TP_HOUR) - 1, NULL, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    mauth_verify_chain(t, w.leaf.cert, w.sent, apr_time_from_sec(TP_NOW + TP_HOUR),
+                       NULL, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+UNIT_TEST(refuses_leaf_when_crl_not_yet_valid)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .this_update = TP_NOW + TP_HOUR,
+                                             .next_update = TP_NOW + 7 * TP_DAY});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+UNIT_TEST(accepts_crl_without_next_update)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .next_update = -1});
+    w.root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root, .next_update = -1});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + TP_YEAR);
+    CHECK_INT(v.reason_after, MAUTH_REASON_EXPIRED);
+}
+
+/* A stale CRL next to a current one from the same issuer: the current one counts. */
+UNIT_TEST(stale_crl_beside_current_one_is_ignored)
+{
+    world_t w;
+    X509_CRL *stale;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    stale = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                       .this_update = TP_NOW - 30 * TP_DAY,
+                                       .next_update = TP_NOW - 23 * TP_DAY});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, stale, w.inter_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(missing_intermediate_crl_fails_closed_in_chain_mode)
+{
+    world_t w;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    unit_log_t log;
+
+    world_make(p, &w);
+    /* only the intermediate's CRL (for the leaf); none from the root */
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.inter_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    mauth_verify_chain(t, w.leaf.cert, w.sent, TP_APR_NOW, unit_log_capture(p, &log), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    CHECK_INT(v.error_depth, 1);
+    CHECK(unit_log_has(&log, "MAUTH00006"));
+}
+
+UNIT_TEST(missing_intermediate_crl_fine_in_leaf_mode)
+{
+    world_t w;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    t = tp_trust(p, MAUTH_CRL_CHECK_LEAF, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.inter_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(missing_leaf_issuer_crl_fails_closed_in_leaf_mode)
+{
+    world_t w;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    t = tp_trust(p, MAUTH_CRL_CHECK_LEAF, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    CHECK_INT(v.error_depth, 0);
+}
+
+UNIT_TEST(badly_signed_crl_is_unusable)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    unit_log_t log;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .sign_key = tp_key_ec(p)});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    mauth_verify_chain(t, w.leaf.cert, w.sent, TP_APR_NOW, unit_log_capture(p, &log), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    CHECK_INT(v.error_depth, 0);
+    CHECK(unit_log_has(&log, "MAUTH00005"));
+}
+
+/* A forged CRL bearing the issuer's name cannot revoke anyone. */
+UNIT_TEST(forged_crl_cannot_revoke)
+{
+    world_t w;
+    X509_CRL *forged;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    forged = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .sign_key = tp_key_ec(p),
+                                        .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, forged, w.inter_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(badly_signed_root_crl_fails_start_up)
+{
+    world_t w;
+    const char *err = NULL;
+    mauth_trust_t *t;
+
+    world_make(p, &w);
+    w.root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root, .sign_key = tp_key_ec(p)});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, w.inter_crl, NULL}, NULL, &err);
+    CHECK(t == NULL);
+    CHECK_CONTAINS(err, "crl-0.pem");
+    CHECK_CONTAINS(err, "does not verify");
+}
+
+/* Two intermediates with one name and two keys (a key rollover): a CRL
+ * verified with one key is not taken as signed by the other. */
+UNIT_TEST(crl_signature_memo_is_per_issuer_key)
+{
+    world_t w;
+    tp_id_t old_inter, old_leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    old_inter = tp_ca(p, "Intermediate CA", &w.root);
+    old_leaf = tp_leaf(p, "alice", &old_inter);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verify(t, old_leaf.cert, tp_stack(p, old_inter.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(issuer_without_crl_sign_usage_fails_closed)
+{
+    world_t w;
+    tp_id_t inter, leaf;
+    X509_CRL *crl;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    inter = tp_cert(p, &(tp_cert_opts_t){.cn = "No CRL Sign CA", .ca = 1, .issuer = &w.root,
+                                         .key_usage = "critical,keyCertSign"});
+    leaf = tp_leaf(p, "alice", &inter);
+    crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &inter});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, leaf.cert, tp_stack(p, inter.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+UNIT_TEST(check_none_accepts_revoked_leaf)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_NONE)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(check_none_needs_no_crl)
+{
+    world_t w;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    t = tp_trust(p, MAUTH_CRL_CHECK_NONE, (X509 *[]){w.root.cert, NULL}, NULL, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    CHECK_INT(mauth_trust_crl_count(t), 0);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(valid_until_is_crl_next_update_when_earliest)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root,
+                                            .next_update = TP_NOW + 3 * TP_DAY});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 3 * TP_DAY);
+    CHECK_INT(v.reason_after, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+UNIT_TEST(valid_until_is_leaf_not_after_when_earliest)
+{
+    world_t w;
+    tp_id_t leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    leaf = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &w.inter,
+                                        .eku = "clientAuth",
+                                        .not_after = TP_NOW + 2 * TP_DAY});
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 2 * TP_DAY);
+    CHECK_INT(v.reason_after, MAUTH_REASON_EXPIRED);
+}
+
+UNIT_TEST(valid_until_is_intermediate_not_after_when_earliest)
+{
+    world_t w;
+    tp_id_t inter, leaf;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    inter = tp_cert(p, &(tp_cert_opts_t){.cn = "Intermediate CA", .ca = 1, .issuer = &w.root,
+                                         .not_after = TP_NOW + 30 * TP_DAY});
+    leaf = tp_leaf(p, "alice", &inter);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_NONE)) != NULL);
+    verify(t, leaf.cert, tp_stack(p, inter.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 30 * TP_DAY);
+    CHECK_INT(v.reason_after, MAUTH_REASON_EXPIRED);
+}
+
+UNIT_TEST(verdict_ages_into_its_reason_after)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 7 * TP_DAY);
+    mauth_verdict_age(&v, v.valid_until - 1);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    mauth_verdict_age(&v, v.valid_until);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    /* and the chain verified then gives the same answer */
+    mauth_verify_chain(t, w.leaf.cert, w.sent, v.valid_until, NULL, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/* A CRL that needs OpenSSL's extended handling (here an issuing
+ * distribution point) switches every CRL to OpenSSL, with a warning;
+ * verdicts stay the same. */
+UNIT_TEST(extended_crl_mode_still_refuses_revoked)
+{
+    world_t w;
+    X509_CRL *scoped;
+    tp_id_t bob;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    unit_log_t log;
+
+    world_make(p, &w);
+    bob = tp_leaf(p, "bob", &w.inter);
+    scoped = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &w.inter});
+    tp_crl_add_ext(scoped, &w.inter, NID_issuing_distribution_point, "critical,onlyuser:TRUE");
+    tp_crl_revoke(scoped, bob.cert);
+    tp_crl_sign(scoped, w.inter.key);
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, scoped, NULL}, unit_log_capture(p, &log), &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    CHECK(unit_log_has(&log, "MAUTH00001"));
+    CHECK(unit_log_has(&log, "issuing distribution point"));
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verify(t, bob.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+}
+
+UNIT_TEST(extended_crl_mode_refuses_revoked_intermediate)
+{
+    world_t w;
+    X509_CRL *scoped;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root,
+                                            .revoked = (X509 *[]){w.inter.cert, NULL}});
+    scoped = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &w.inter});
+    tp_crl_add_ext(scoped, &w.inter, NID_issuing_distribution_point, "critical,onlyuser:TRUE");
+    tp_crl_sign(scoped, w.inter.key);
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, scoped, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_ISSUER_REVOKED);
+    CHECK_INT(v.error_depth, 1);
+}
+
+UNIT_TEST(extended_crl_mode_refuses_expired_crl)
+{
+    world_t w;
+    X509_CRL *scoped;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    scoped = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                            .this_update = TP_NOW - 8 * TP_DAY,
+                                            .next_update = TP_NOW - TP_DAY});
+    tp_crl_add_ext(scoped, &w.inter, NID_issuing_distribution_point, "critical,onlyuser:TRUE");
+    tp_crl_sign(scoped, w.inter.key);
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, scoped, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/* A forged CRL (the issuer's name and key id, another key's signature) next
+ * to the real one: it must never revoke; OpenSSL may pick it and fail closed. */
+UNIT_TEST(extended_crl_mode_forged_crl_cannot_revoke)
+{
+    world_t w;
+    X509_CRL *scoped, *forged;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    scoped = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &w.inter});
+    tp_crl_add_ext(scoped, &w.inter, NID_issuing_distribution_point, "critical,onlyuser:TRUE");
+    tp_crl_sign(scoped, w.inter.key);
+    forged = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .sign_key = tp_key_ec(p),
+                                        .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, forged, scoped, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_MSG(v.status == MAUTH_VERIFY_SUCCESS
+              || (v.status == MAUTH_VERIFY_FAILED
+                  && v.reason == MAUTH_REASON_REVOCATION_UNAVAILABLE),
+              "a forged CRL gave %s", unit_verdict_text(&v));
+}
+
+/* After a key rollover the old key's CRL (same issuer name, its own key id)
+ * is still configured: only the CRL of the chain's key counts, in both modes. */
+UNIT_TEST(crl_of_rolled_over_key_is_ignored_in_both_modes)
+{
+    world_t w;
+    tp_id_t old_inter;
+    X509_CRL *old_crl, *scoped;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    old_inter = tp_ca(p, "Intermediate CA", &w.root);
+    old_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &old_inter,
+                                         .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, old_crl, w.inter_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+
+    scoped = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &w.inter});
+    tp_crl_add_ext(scoped, &w.inter, NID_issuing_distribution_point, "critical,onlyuser:TRUE");
+    tp_crl_sign(scoped, w.inter.key);
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, old_crl, scoped, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+/* mauth_core.h: valid_until is the earliest notAfter and the earliest CRL
+ * nextUpdate, whoever checks the CRLs. */
+UNIT_TEST(extended_crl_mode_valid_until_counts_crl_next_update)
+{
+    world_t w;
+    X509_CRL *scoped;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    scoped = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                            .next_update = TP_NOW + 2 * TP_DAY});
+    tp_crl_add_ext(scoped, &w.inter, NID_issuing_distribution_point, "critical,onlyuser:TRUE");
+    tp_crl_sign(scoped, w.inter.key);
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, scoped, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 2 * TP_DAY);
+    CHECK_INT(v.reason_after, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/* ------------------------------------------------------ start-up errors */
+
+UNIT_TEST(start_up_refuses_empty_root_file)
+{
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *path = tp_write_file(p, dir, "empty.pem", "", 0);
+
+    CHECK(mauth_trust_add_roots_file(t, path, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, path);
+}
+
+UNIT_TEST(start_up_refuses_unreadable_root_file)
+{
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *path = apr_pstrcat(p, dir, "/missing.pem", NULL);
+
+    CHECK(mauth_trust_add_roots_file(t, path, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, path);
+    /* a directory where a file belongs */
+    err = NULL;
+    CHECK(mauth_trust_add_roots_file(t, dir, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, dir);
+}
+
+UNIT_TEST(start_up_refuses_unreadable_crl_file)
+{
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *path = apr_pstrcat(p, dir, "/missing.crl", NULL);
+
+    CHECK(mauth_trust_add_crl_file(t, path, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, path);
+}
+
+UNIT_TEST(start_up_refuses_crl_file_with_garbage)
+{
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *path = tp_write_file(p, dir, "garbage.crl", "this is no CRL\n", 15);
+
+    CHECK(mauth_trust_add_crl_file(t, path, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, path);
+    path = tp_write_file(p, dir, "empty.crl", "", 0);
+    err = NULL;
+    CHECK(mauth_trust_add_crl_file(t, path, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, path);
+    CHECK_INT(mauth_trust_crl_count(t), 0);
+}
+
+UNIT_TEST(start_up_refuses_pem_crl_with_bad_contents)
+{
+    static const char pem[] = "-----BEGIN X509 CRL-----\nMAMCAQA=\n-----END X509 CRL-----\n";
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *path = tp_write_file(p, dir, "bad.pem", pem, sizeof(pem) - 1);
+
+    CHECK(mauth_trust_add_crl_file(t, path, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, path);
+    CHECK_INT(mauth_trust_crl_count(t), 0);
+}
+
+/* A PEM block that does not decode, after good ones: mod_ssl refuses such a
+ * file at start-up, and so must we, not load the blocks before it. */
+static const char corrupt_block[] =
+    "-----BEGIN %s-----\nMIIB!!!!not base64 at all!!!!\n-----END %s-----\n";
+
+/* What mem holds (good PEM), then a corrupt block of type, as a file. */
+static const char *with_corrupt_block(apr_pool_t *p, const char *dir, const char *name,
+                                      BIO *mem, const char *type)
+{
+    char *data;
+    long len = BIO_get_mem_data(mem, &data);
+    const char *all = apr_pstrcat(p, apr_pstrmemdup(p, data, (apr_size_t)len),
+                                  apr_psprintf(p, corrupt_block, type, type), NULL);
+
+    BIO_free(mem);
+    return tp_write_file(p, dir, name, all, strlen(all));
+}
+
+UNIT_TEST(start_up_refuses_root_bundle_with_corrupt_block)
+{
+    world_t w;
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL, *path;
+
+    BIO *mem = BIO_new(BIO_s_mem());
+
+    world_make(p, &w);
+    PEM_write_bio_X509(mem, w.root.cert);
+    path = with_corrupt_block(p, dir, "roots.pem", mem, "CERTIFICATE");
+    CHECK_MSG(mauth_trust_add_roots_file(t, path, &err) != APR_SUCCESS,
+              "%s loaded %d root(s) and ignored a corrupt block", path,
+              mauth_trust_root_count(t));
+    CHECK_CONTAINS(err, path);
+}
+
+UNIT_TEST(start_up_refuses_crl_bundle_with_corrupt_block)
+{
+    world_t w;
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL, *path;
+
+    BIO *mem = BIO_new(BIO_s_mem());
+
+    world_make(p, &w);
+    PEM_write_bio_X509_CRL(mem, w.root_crl);
+    path = with_corrupt_block(p, dir, "crls.pem", mem, "X509 CRL");
+    CHECK_MSG(mauth_trust_add_crl_file(t, path, &err) != APR_SUCCESS,
+              "%s loaded %d CRL(s) and ignored a corrupt block", path,
+              mauth_trust_crl_count(t));
+    CHECK_CONTAINS(err, path);
+}
+
+UNIT_TEST(start_up_refuses_crl_check_without_crl)
+{
+    world_t w;
+    const char *err = NULL;
+    mauth_trust_t *t;
+
+    world_make(p, &w);
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL}, NULL, NULL, &err);
+    CHECK(t == NULL);
+    CHECK_CONTAINS(err, "no CRL");
+    t = tp_trust(p, MAUTH_CRL_CHECK_LEAF, (X509 *[]){w.root.cert, NULL}, NULL, NULL, &err);
+    CHECK(t == NULL);
+}
+
+UNIT_TEST(start_up_refuses_trust_without_roots)
+{
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *err = NULL;
+
+    mauth_trust_set_crl_check(t, MAUTH_CRL_CHECK_NONE);
+    CHECK(mauth_trust_finish(t, NULL, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "root");
+}
+
+UNIT_TEST(crl_loads_from_der_and_pem_files)
+{
+    world_t w;
+    tp_id_t bob;
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    bob = tp_leaf(p, "bob", &w.inter);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .revoked = (X509 *[]){bob.cert, NULL}});
+    CHECK(mauth_trust_add_roots_file(t, tp_write_certs(p, dir, "root.pem", w.root.cert, NULL),
+                                     &err) == APR_SUCCESS);
+    CHECK_MSG(mauth_trust_add_crl_file(t, tp_write_crls(p, dir, "root.crl", 1,
+                                                        w.root_crl, NULL), &err)
+              == APR_SUCCESS, "DER: %s", err);
+    CHECK_MSG(mauth_trust_add_crl_file(t, tp_write_crls(p, dir, "inter.pem", 0,
+                                                        w.inter_crl, NULL), &err)
+              == APR_SUCCESS, "PEM: %s", err);
+    CHECK_INT(mauth_trust_crl_count(t), 2);
+    CHECK_MSG(mauth_trust_finish(t, NULL, &err) == APR_SUCCESS, "finish: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verify(t, bob.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+}
+
+UNIT_TEST(der_crl_revokes_like_pem)
+{
+    world_t w;
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    w.inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                             .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    CHECK(mauth_trust_add_roots_file(t, tp_write_certs(p, dir, "root.pem", w.root.cert, NULL),
+                                     &err) == APR_SUCCESS);
+    CHECK(mauth_trust_add_crl_file(t, tp_write_crls(p, dir, "root.crl", 1, w.root_crl, NULL),
+                                   &err) == APR_SUCCESS);
+    CHECK(mauth_trust_add_crl_file(t, tp_write_crls(p, dir, "inter.crl", 1, w.inter_crl, NULL),
+                                   &err) == APR_SUCCESS);
+    CHECK_MSG(mauth_trust_finish(t, NULL, &err) == APR_SUCCESS, "finish: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+}
+
+UNIT_TEST(pem_file_with_several_crls_loads_all)
+{
+    world_t w;
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+
+    world_make(p, &w);
+    CHECK_MSG(mauth_trust_add_crl_file(t, tp_write_crls(p, dir, "all.pem", 0, w.root_crl,
+                                                        w.inter_crl, NULL), &err)
+              == APR_SUCCESS, "%s", err);
+    CHECK_INT(mauth_trust_crl_count(t), 2);
+}
+
+UNIT_TEST(roots_and_crls_load_from_directories)
+{
+    world_t w;
+    tp_id_t other = tp_root(p, "Other Root CA");
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *roots = apr_pstrcat(p, dir, "/roots", NULL);
+    const char *crls = apr_pstrcat(p, dir, "/crls", NULL);
+    const char *empty = apr_pstrcat(p, dir, "/empty", NULL);
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    CHECK(apr_dir_make(roots, APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS);
+    CHECK(apr_dir_make(crls, APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS);
+    CHECK(apr_dir_make(empty, APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS);
+    tp_write_certs(p, roots, "a.pem", w.root.cert, NULL);
+    tp_write_certs(p, roots, "b.pem", other.cert, NULL);
+    tp_write_crls(p, crls, "root.crl", 1, w.root_crl, NULL);
+    tp_write_crls(p, crls, "inter.pem", 0, w.inter_crl, NULL);
+    CHECK_MSG(mauth_trust_add_roots_path(t, roots, &err) == APR_SUCCESS, "%s", err);
+    CHECK_MSG(mauth_trust_add_crl_path(t, crls, &err) == APR_SUCCESS, "%s", err);
+    CHECK_INT(mauth_trust_root_count(t), 2);
+    CHECK_INT(mauth_trust_crl_count(t), 2);
+    CHECK(mauth_trust_add_crl_path(t, empty, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, empty);
+    CHECK_MSG(mauth_trust_finish(t, NULL, &err) == APR_SUCCESS, "finish: %s", err);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+static const unit_test_t tests[] = {
+    UNIT(accepts_good_ec_leaf),
+    UNIT(accepts_good_rsa_leaf),
+    UNIT(accepts_peer_chain_that_repeats_the_leaf),
+    UNIT(chain_key_differs_between_chains),
+    UNIT(no_leaf_is_none),
+    UNIT(refuses_expired_leaf),
+    UNIT(refuses_leaf_under_expired_intermediate),
+    UNIT(refuses_leaf_not_yet_valid),
+    UNIT(refuses_revoked_leaf),
+    UNIT(revoked_leaf_refused_in_leaf_mode_too),
+    UNIT(other_serials_revoked_leaf_still_accepted),
+    UNIT(refuses_leaf_under_revoked_intermediate),
+    UNIT(revoked_intermediate_ignored_in_leaf_mode),
+    UNIT(refuses_impostor_ca_with_intermediate_subject),
+    UNIT(refuses_impostor_leaf_sent_with_real_intermediate),
+    UNIT(refuses_leaf_signed_by_wrong_key),
+    UNIT(refuses_certificate_issued_by_a_leaf),
+    UNIT(accepts_chain_with_root_and_unrelated_extras),
+    UNIT(refuses_self_signed_leaf),
+    UNIT(refuses_server_auth_only_leaf),
+    UNIT(accepts_leaf_without_eku),
+    UNIT(refuses_chain_missing_intermediate),
+    UNIT(refuses_chain_to_untrusted_root),
+    UNIT(depth_counts_like_mod_ssl),
+    UNIT(depth_limits_longer_chains),
+    UNIT(path_length_constraint_refuses_chain),
+    UNIT(refuses_leaf_when_issuer_crl_past_next_update),
+    UNIT(crl_expires_exactly_at_next_update),
+    UNIT(refuses_leaf_when_crl_not_yet_valid),
+    UNIT(accepts_crl_without_next_update),
+    UNIT(stale_crl_beside_current_one_is_ignored),
+    UNIT(missing_intermediate_crl_fails_closed_in_chain_mode),
+    UNIT(missing_intermediate_crl_fine_in_leaf_mode),
+    UNIT(missing_leaf_issuer_crl_fails_closed_in_leaf_mode),
+    UNIT(badly_signed_crl_is_unusable),
+    UNIT(forged_crl_cannot_revoke),
+    UNIT(badly_signed_root_crl_fails_start_up),
+    UNIT(crl_signature_memo_is_per_issuer_key),
+    UNIT(issuer_without_crl_sign_usage_fails_closed),
+    UNIT(check_none_accepts_revoked_leaf),
+    UNIT(check_none_needs_no_crl),
+    UNIT(valid_until_is_crl_next_update_when_earliest),
+    UNIT(valid_until_is_leaf_not_after_when_earliest),
+    UNIT(valid_until_is_intermediate_not_after_when_earliest),
+    UNIT(verdict_ages_into_its_reason_after),
+    UNIT(extended_crl_mode_still_refuses_revoked),
+    UNIT(extended_crl_mode_refuses_revoked_intermediate),
+    UNIT(extended_crl_mode_refuses_expired_crl),
+    UNIT(extended_crl_mode_forged_crl_cannot_revoke),
+    UNIT(crl_of_rolled_over_key_is_ignored_in_both_modes),
+    UNIT(extended_crl_mode_valid_until_counts_crl_next_update),
+    UNIT(start_up_refuses_empty_root_file),
+    UNIT(start_up_refuses_unreadable_root_file),
+    UNIT(start_up_refuses_unreadable_crl_file),
+    UNIT(start_up_refuses_crl_file_with_garbage),
+    UNIT(start_up_refuses_pem_crl_with_bad_contents),
+    UNIT(start_up_refuses_root_bundle_with_corrupt_block),
+    UNIT(start_up_refuses_crl_bundle_with_corrupt_block),
+    UNIT(start_up_refuses_crl_check_without_crl),
+    UNIT(start_up_refuses_trust_without_roots),
+    UNIT(crl_loads_from_der_and_pem_files),
+    UNIT(der_crl_revokes_like_pem),
+    UNIT(pem_file_with_several_crls_loads_all),
+    UNIT(roots_and_crls_load_from_directories),
+};
+
+UNIT_MAIN("chain", tests)
