@@ -7,11 +7,13 @@
  * re-verifies the signature over the whole TBSCertList at every chain
  * verification, so a large CRL makes every handshake slower.  Here the CRL
  * is walked once: its DER stays as it is, and the index holds only the
- * offsets of the revoked serials, sorted.
+ * offsets of the revoked serials, sorted (counted first, so it is one
+ * block of its exact size).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE             /* qsort_r */
 #endif
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -249,55 +251,41 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl,
 {
     der_reader_t entries, entry;
     der_item_t item, serial, when, extensions;
-    apr_size_t capacity = list->len / 16 + 1, count = 0;
+    apr_size_t count = 0, n = 0;
     uint32_t *offsets;
 
     if (crl->der_len > UINT32_MAX) {
         return parse_fail(err, "CRL is larger than 4 GB");
     }
-    offsets = malloc(capacity * sizeof(*offsets));
-    if (offsets == NULL) {
-        return parse_fail(err, "out of memory");
-    }
     der_enter(&entries, list);
     while (entries.p < entries.end) {
         if (!der_read(&entries, &item) || item.tag != DER_SEQUENCE) {
-            free(offsets);
             return parse_fail(err, "malformed revoked certificate entry");
         }
+        count++;
+    }
+    offsets = apr_palloc(p, count * sizeof(*offsets) + 1);
+    der_enter(&entries, list);
+    while (entries.p < entries.end) {
+        der_read(&entries, &item);
         der_enter(&entry, &item);
         if (!der_read(&entry, &serial) || serial.tag != DER_INTEGER
             || serial.len == 0 || serial.len > 126
             || !der_read(&entry, &when)
             || (when.tag != DER_UTCTIME && when.tag != DER_GENERALIZED)) {
-            free(offsets);
             return parse_fail(err, "malformed revoked certificate entry");
         }
         if (entry.p < entry.end) {
             if (!der_read(&entry, &extensions)
                 || !scan_extensions(&extensions, 1, &crl->complex_why)) {
-                free(offsets);
                 return parse_fail(err, "malformed entry extensions");
             }
         }
-        if (count == capacity) {
-            uint32_t *grown;
-            capacity *= 2;
-            grown = realloc(offsets, capacity * sizeof(*offsets));
-            if (grown == NULL) {
-                free(offsets);
-                return parse_fail(err, "out of memory");
-            }
-            offsets = grown;
-        }
-        offsets[count++] = (uint32_t)(serial.start + 1 - crl->der);
+        offsets[n++] = (uint32_t)(serial.start + 1 - crl->der);
     }
     qsort_r(offsets, count, sizeof(*offsets), offset_compare, (void *)crl->der);
-    /* the index lives as long as the pool, in one exact-size block */
-    crl->revoked = apr_palloc(p, count * sizeof(*offsets) + 1);
-    memcpy(crl->revoked, offsets, count * sizeof(*offsets));
+    crl->revoked = offsets;
     crl->revoked_count = count;
-    free(offsets);
     return APR_SUCCESS;
 }
 
@@ -411,16 +399,23 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
     return APR_SUCCESS;
 }
 
-/* Copies one CRL's DER into the pool and indexes it. */
-static apr_status_t add_der(apr_pool_t *p, const unsigned char *der, long len,
+static apr_status_t free_der(void *data)
+{
+    OPENSSL_free(data);
+    return APR_SUCCESS;
+}
+
+/* Takes over one CRL's DER (OPENSSL_malloc'd, freed with the pool) and
+ * indexes it.  Keeping the decoded buffer rather than copying it into the
+ * pool keeps a large CRL's memory at its DER size plus the index. */
+static apr_status_t add_der(apr_pool_t *p, unsigned char *der, long len,
                             const char *path, apr_array_header_t *crls, const char **err)
 {
-    unsigned char *copy = apr_palloc(p, (apr_size_t)len);
     mauth_crl_t *crl;
     apr_status_t rv;
 
-    memcpy(copy, der, (apr_size_t)len);
-    rv = mauth_crl_parse(p, copy, (apr_size_t)len, path, &crl, err);
+    apr_pool_cleanup_register(p, der, free_der, apr_pool_cleanup_null);
+    rv = mauth_crl_parse(p, der, (apr_size_t)len, path, &crl, err);
     if (rv == APR_SUCCESS) {
         APR_ARRAY_PUSH(crls, mauth_crl_t *) = crl;
     }
@@ -445,6 +440,7 @@ apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
     while (rv == APR_SUCCESS && PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
         if (strcmp(name, PEM_STRING_X509_CRL) == 0) {
             rv = add_der(p, data, len, path, crls, &why);
+            data = NULL;
             found++;
         }
         OPENSSL_free(name);
@@ -460,7 +456,7 @@ apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
         /* not PEM: the whole file may be one DER CRL */
         apr_file_t *file;
         apr_finfo_t info;
-        void *der;
+        unsigned char *der;
         apr_size_t size;
         if (apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p) != APR_SUCCESS
             || apr_file_info_get(&info, APR_FINFO_SIZE, file) != APR_SUCCESS) {
@@ -469,14 +465,14 @@ apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
             return APR_ENOENT;
         }
         size = (apr_size_t)info.size;
-        der = apr_palloc(p, size ? size : 1);
-        if (size == 0 || apr_file_read_full(file, der, size, NULL) != APR_SUCCESS) {
+        der = size ? OPENSSL_malloc(size) : NULL;
+        if (der == NULL || apr_file_read_full(file, der, size, NULL) != APR_SUCCESS
+            || size > LONG_MAX) {
+            OPENSSL_free(der);
             why = "no CRL found (neither PEM nor DER)";
             rv = APR_EINVAL;
         }
-        else if (mauth_crl_parse(p, der, size, path,
-                                 &APR_ARRAY_PUSH(crls, mauth_crl_t *), &why) != APR_SUCCESS) {
-            crls->nelts--;
+        else if (add_der(p, der, (long)size, path, crls, &why) != APR_SUCCESS) {
             why = "no CRL found (neither PEM nor DER)";
             rv = APR_EINVAL;
         }

@@ -366,8 +366,10 @@ static const char *vhost_directive(server_rec *s, const char *name)
     return find_directive(ap_conftree, name);
 }
 
-static apr_status_t load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
-                               apr_hash_t *shared)
+/* Builds the trust a mutual vhost's settings describe; vhosts naming the
+ * same roots, CRLs and policy share one, so a large CRL is loaded once. */
+static mauth_trust_t *load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
+                                 apr_hash_t *trusts)
 {
     mauth_crl_check_e check = sc->crl_check == MAUTH_CRL_CHECK_UNSET
                               ? MAUTH_CRL_CHECK_CHAIN : sc->crl_check;
@@ -375,65 +377,86 @@ static apr_status_t load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t
                                      sc->ca_path ? sc->ca_path : "",
                                      sc->crl_file ? sc->crl_file : "",
                                      sc->crl_path ? sc->crl_path : "", check, sc->verify_depth);
-    mauth_trust_entry_t *entry = apr_hash_get(shared, label, APR_HASH_KEY_STRING);
+    mauth_trust_t *trust = apr_hash_get(trusts, label, APR_HASH_KEY_STRING);
     mauth_logger_t logger = {NULL, NULL, 0};
     const char *err = NULL, *directive = NULL;
     apr_status_t rv = APR_SUCCESS;
 
-    if (entry) {
-        sc->trust = entry;
-        return APR_SUCCESS;
+    if (trust) {
+        return trust;
     }
     if (!sc->ca_file && !sc->ca_path) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00040)
                      "MAuthRole mutual (%s:%u) needs MAuthCACertificateFile or "
                      "MAuthCACertificatePath", s->defn_name, s->defn_line_number);
-        return APR_EINVAL;
+        return NULL;
     }
-    entry = apr_pcalloc(p, sizeof(*entry));
-    entry->label = label;
-    entry->trust = mauth_trust_create(p);
-    entry->cache_size = sc->cache_size > 0 ? sc->cache_size : MAUTH_DEFAULT_CACHE_SIZE;
-    entry->cache_ttl = sc->cache_ttl >= 0 ? sc->cache_ttl : MAUTH_DEFAULT_CACHE_TTL;
-    mauth_trust_set_crl_check(entry->trust, check);
+    trust = mauth_trust_create(p);
+    mauth_trust_set_crl_check(trust, check);
     if (sc->verify_depth > 0) {
-        mauth_trust_set_depth(entry->trust, sc->verify_depth);
+        mauth_trust_set_depth(trust, sc->verify_depth);
     }
     if (sc->ca_file && rv == APR_SUCCESS) {
         directive = "MAuthCACertificateFile";
-        rv = mauth_trust_add_roots_file(entry->trust, sc->ca_file, &err);
+        rv = mauth_trust_add_roots_file(trust, sc->ca_file, &err);
     }
     if (sc->ca_path && rv == APR_SUCCESS) {
         directive = "MAuthCACertificatePath";
-        rv = mauth_trust_add_roots_path(entry->trust, sc->ca_path, &err);
+        rv = mauth_trust_add_roots_path(trust, sc->ca_path, &err);
     }
     if (sc->crl_file && rv == APR_SUCCESS) {
         directive = "MAuthCARevocationFile";
-        rv = mauth_trust_add_crl_file(entry->trust, sc->crl_file, &err);
+        rv = mauth_trust_add_crl_file(trust, sc->crl_file, &err);
     }
     if (sc->crl_path && rv == APR_SUCCESS) {
         directive = "MAuthCARevocationPath";
-        rv = mauth_trust_add_crl_path(entry->trust, sc->crl_path, &err);
+        rv = mauth_trust_add_crl_path(trust, sc->crl_path, &err);
     }
     if (rv == APR_SUCCESS) {
-        logger.fn = NULL;
         directive = check == MAUTH_CRL_CHECK_NONE ? "MAuthCACertificateFile"
                     : "MAuthCARevocationFile/MAuthCARevocationCheck";
-        rv = mauth_trust_finish(entry->trust, &logger, &err);
+        rv = mauth_trust_finish(trust, &logger, &err);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, MAUTHNO(00041)
                      "%s (vhost %s:%u): %s", directive, s->defn_name,
                      s->defn_line_number, err);
-        return rv;
+        return NULL;
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, MAUTHNO(00042)
                  "trust for %s:%u: %d root(s), %d CRL(s), revocation check %s",
-                 s->defn_name, s->defn_line_number, mauth_trust_root_count(entry->trust),
-                 mauth_trust_crl_count(entry->trust),
+                 s->defn_name, s->defn_line_number, mauth_trust_root_count(trust),
+                 mauth_trust_crl_count(trust),
                  check == MAUTH_CRL_CHECK_CHAIN ? "chain"
                  : check == MAUTH_CRL_CHECK_LEAF ? "leaf" : "none");
-    apr_hash_set(shared, label, APR_HASH_KEY_STRING, entry);
+    apr_hash_set(trusts, label, APR_HASH_KEY_STRING, trust);
+    return trust;
+}
+
+/* A trust with the vhost's verdict-cache settings; vhosts alike in both
+ * share one verdict cache. */
+static apr_status_t attach_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
+                                 apr_hash_t *trusts, apr_hash_t *entries)
+{
+    mauth_trust_t *trust = load_trust(p, s, sc, trusts);
+    int cache_size = sc->cache_size > 0 ? sc->cache_size : MAUTH_DEFAULT_CACHE_SIZE;
+    apr_interval_time_t cache_ttl = sc->cache_ttl >= 0 ? sc->cache_ttl
+                                                       : MAUTH_DEFAULT_CACHE_TTL;
+    const char *label;
+    mauth_trust_entry_t *entry;
+
+    if (trust == NULL) {
+        return APR_EINVAL;
+    }
+    label = apr_psprintf(p, "%pp|%d|%" APR_TIME_T_FMT, trust, cache_size, cache_ttl);
+    entry = apr_hash_get(entries, label, APR_HASH_KEY_STRING);
+    if (entry == NULL) {
+        entry = apr_pcalloc(p, sizeof(*entry));
+        entry->trust = trust;
+        entry->cache_size = cache_size;
+        entry->cache_ttl = cache_ttl;
+        apr_hash_set(entries, label, APR_HASH_KEY_STRING, entry);
+    }
     sc->trust = entry;
     return APR_SUCCESS;
 }
@@ -474,7 +497,7 @@ static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *base)
 {
-    apr_hash_t *shared = apr_hash_make(ptemp);
+    apr_hash_t *trusts = apr_hash_make(ptemp), *entries = apr_hash_make(ptemp);
     server_rec *s;
 
     for (s = base; s; s = s->next) {
@@ -483,7 +506,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             continue;
         }
         if (!check_mutual_vhost(s, sc)
-            || load_trust(pconf, s, sc, shared) != APR_SUCCESS) {
+            || attach_trust(pconf, s, sc, trusts, entries) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -27,9 +27,8 @@ typedef enum {
     MAUTH_ROLE_MUTUAL
 } mauth_role_e;
 
-/* A trust and its verdict cache, shared by every vhost configured alike. */
+/* A trust and a verdict cache, shared by every vhost configured alike. */
 typedef struct {
-    const char *label;                 /* the settings it was built from */
     mauth_trust_t *trust;
     mauth_verdict_cache_t *cache;      /* per child process */
     int cache_size;
