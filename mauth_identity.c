@@ -39,6 +39,8 @@
 #define LABEL_CUSTOM_SESSION "mauth_custom_user_by_session"
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+/* The store's lookups; the DBD backend is the one there is. */
+static const mauth_store_ops_t *const store = &mauth_store_dbd_ops;
 static mauth_cache_t *store_cache;         /* per child process */
 
 /* ---------------------------------------------------------- directives */
@@ -400,13 +402,13 @@ static who_e lookup_user(request_rec *r, mauth_server_conf_t *sc, const char *cr
         int attempt;
         for (attempt = 0; attempt < 2; attempt++) {
             if (token) {
-                status = mauth_store_user_by_session(
+                status = store->user_by_session(
                     r->pool, dbd->driver, dbd->handle, dbd->prepared,
                     sc->session_query ? LABEL_CUSTOM_SESSION : NULL,
                     credential, apr_time_now(), user, &err);
             }
             else {
-                status = mauth_store_user_by_name(
+                status = store->user_by_name(
                     r->pool, dbd->driver, dbd->handle, dbd->prepared,
                     sc->user_query ? LABEL_CUSTOM_USER : NULL, credential, user, &err);
             }
@@ -669,9 +671,9 @@ static mauth_store_status_e certificate_registered(request_rec *r, mauth_server_
     if ((dbd = acquire_store(r, &err)) != NULL) {
         int attempt;
         for (attempt = 0; attempt < 2; attempt++) {
-            status = mauth_store_certificate_matches(r->pool, dbd->driver, dbd->handle,
-                                                     dbd->prepared, user, fingerprint,
-                                                     apr_time_now(), match, &err);
+            status = store->certificate_matches(r->pool, dbd->driver, dbd->handle,
+                                                dbd->prepared, user, fingerprint,
+                                                apr_time_now(), match, &err);
             if (status != MAUTH_STORE_ERROR || attempt || !prepare_again(r, sc, dbd)) {
                 break;
             }
