@@ -11,6 +11,20 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+
+# As root, httpd's children run as nobody and must reach the demo's files.
+# From a clone they cannot reach (under /root, say) the demo runs on a copy.
+if [ "$(id -u)" = 0 ] && ! runuser -u nobody -- test -x "$TOP/conf/demo" 2>/dev/null; then
+    copy=/tmp/mauth-demo
+    [ -f "$copy/build/demo/httpd.pid" ] \
+        && "$("${APXS:-apxs}" -q SBINDIR)/$("${APXS:-apxs}" -q TARGET)" \
+           -f "$copy/build/demo/httpd.conf" -k stop 2>/dev/null
+    rm -rf "$copy"
+    mkdir -m 755 "$copy"
+    cp -a "$TOP/." "$copy/"
+    echo "demo: nobody cannot reach $TOP; running on a copy in $copy"
+    exec sh "$copy/conf/demo/run.sh"
+fi
 DEMO=$TOP/build/demo
 PKI=$DEMO/pki
 MUTUAL_PORT=${MAUTH_DEMO_MUTUAL_PORT:-8443}
