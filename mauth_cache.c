@@ -113,20 +113,6 @@ void mauth_cache_put(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT
     apr_thread_mutex_unlock(c->lock);
 }
 
-void mauth_cache_remove(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN])
-{
-    unsigned i;
-
-    apr_thread_mutex_lock(c->lock);
-    for (i = 0; i < PROBE_WINDOW; i++) {
-        cache_slot_t *slot = slot_at(c, key, i);
-        if (memcmp(slot->key, key, MAUTH_FINGERPRINT_LEN) == 0) {
-            slot->expires = 0;
-        }
-    }
-    apr_thread_mutex_unlock(c->lock);
-}
-
 struct mauth_verdict_cache {
     mauth_cache_t *cache;
     apr_interval_time_t ttl;

@@ -151,7 +151,6 @@ int mauth_cache_get(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_
                     apr_time_t now, void *value, apr_size_t *len);
 void mauth_cache_put(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN],
                      const void *value, apr_size_t len, apr_time_t expires, apr_time_t now);
-void mauth_cache_remove(mauth_cache_t *c, const unsigned char key[MAUTH_FINGERPRINT_LEN]);
 
 /* Bounded, thread-safe, per process; entries expire at the verdict's
  * valid_until or after ttl, whichever is first. */
