@@ -1,6 +1,6 @@
 package MAuth::Test;
 # Helpers for mod_mauth's Apache::Test suite: TLS requests with client
-# certificates against the vhosts of t/conf/extra.conf.in, the expected
+# certificates against the vhosts of t/conf/chain.conf.in, the expected
 # "Certificate Error" page, the back end's run log, the error log.
 use strict;
 use warnings;
@@ -38,7 +38,7 @@ sub pki {
 sub vhost_port {
     my $name = shift;
     my $vh = config()->{vhosts}->{$name}
-        or die "no vhost $name in t/conf/extra.conf.in\n";
+        or die "no vhost $name in t/conf/chain.conf.in\n";
     return $vh->{port};
 }
 
