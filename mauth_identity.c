@@ -719,22 +719,34 @@ static const char *sf_binary(apr_pool_t *p, X509 *cert)
     return apr_pstrcat(p, out, ":", NULL);
 }
 
+/* The headers are the same for every request of the connection: encoded
+ * once, from the connection's pool. */
 static void forward_client_cert(request_rec *r, mauth_conn_t *mc)
 {
-    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(mc->ssl);
     X509 *leaf = mauth_ssl_leaf(mc);
-    const char *value;
     int i;
 
-    if (leaf == NULL || (value = sf_binary(r->pool, leaf)) == NULL) {
+    if (leaf == NULL) {
         return;
     }
-    apr_table_setn(r->headers_in, "Client-Cert", value);
-    for (i = 0; chain && i < sk_X509_num(chain); i++) {
-        X509 *cert = sk_X509_value(chain, i);
-        if (X509_cmp(cert, leaf) != 0 && (value = sf_binary(r->pool, cert)) != NULL) {
-            apr_table_mergen(r->headers_in, "Client-Cert-Chain", value);
+    if (mc->client_cert == NULL) {
+        STACK_OF(X509) *chain = SSL_get_peer_cert_chain(mc->ssl);
+        const char *value;
+        mc->client_cert = sf_binary(mc->c->pool, leaf);
+        for (i = 0; chain && i < sk_X509_num(chain); i++) {
+            X509 *cert = sk_X509_value(chain, i);
+            if (X509_cmp(cert, leaf) != 0 && (value = sf_binary(mc->c->pool, cert)) != NULL) {
+                mc->client_cert_chain = mc->client_cert_chain
+                    ? apr_pstrcat(mc->c->pool, mc->client_cert_chain, ", ", value, NULL)
+                    : value;
+            }
         }
+    }
+    if (mc->client_cert) {
+        apr_table_setn(r->headers_in, "Client-Cert", mc->client_cert);
+    }
+    if (mc->client_cert_chain) {
+        apr_table_setn(r->headers_in, "Client-Cert-Chain", mc->client_cert_chain);
     }
 }
 

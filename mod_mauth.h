@@ -100,6 +100,8 @@ typedef struct {
     int settled;                       /* verdict is known */
     mauth_verdict_t verdict;
     mauth_cert_info_t *leaf_info;      /* computed on first use */
+    const char *client_cert;           /* RFC 9440 header values, likewise */
+    const char *client_cert_chain;
 } mauth_conn_t;
 
 #define mauth_server_conf(s) \
