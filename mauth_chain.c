@@ -392,7 +392,6 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
         v->reason = MAUTH_REASON_NO_CERTIFICATE;
         return;
     }
-    mauth_chain_key(leaf, untrusted, v->chain_key);
 
     ctx = X509_STORE_CTX_new();
     if (ctx == NULL || X509_STORE_CTX_init(ctx, t->store, leaf, untrusted) != 1) {

@@ -78,7 +78,8 @@ typedef struct {
     apr_time_t valid_until;            /* verdict expires: earliest notAfter,
                                         * earliest CRL nextUpdate */
     mauth_reason_e reason_after;       /* the reason once valid_until passed */
-    unsigned char chain_key[MAUTH_FINGERPRINT_LEN]; /* hash of the presented chain */
+    unsigned char chain_key[MAUTH_FINGERPRINT_LEN]; /* mauth_chain_key of the presented
+                                                      * chain, set by whoever caches it */
 } mauth_verdict_t;
 
 /* NONE, SUCCESS or FAILED:<token>, as MAUTH_CLIENT_VERIFY shows it. */
@@ -138,7 +139,8 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
                         apr_time_t now, const mauth_logger_t *log,
                         mauth_verdict_t *verdict);
 
-/* Hash of the presented chain (leaf first), the verdict cache key. */
+/* Hash of the presented chain (leaf first), the verdict cache key; the same
+ * whether or not untrusted repeats the leaf. */
 void mauth_chain_key(X509 *leaf, STACK_OF(X509) *untrusted,
                      unsigned char out[MAUTH_FINGERPRINT_LEN]);
 

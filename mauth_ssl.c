@@ -72,6 +72,7 @@ static int verify_client_chain(X509_STORE_CTX *store_ctx, void *arg)
     mauth_conn_t *mc = ssl ? SSL_get_ex_data(ssl, ssl_conn_index) : NULL;
     X509 *leaf = X509_STORE_CTX_get0_cert(store_ctx);
     STACK_OF(X509) *untrusted = X509_STORE_CTX_get0_untrusted(store_ctx);
+    unsigned char chain_key[MAUTH_FINGERPRINT_LEN];
     unsigned char wire[MAUTH_VERDICT_WIRE_LEN];
     apr_time_t now = apr_time_now();
     mauth_verdict_t verdict;
@@ -82,13 +83,14 @@ static int verify_client_chain(X509_STORE_CTX *store_ctx, void *arg)
         X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_CERT_UNTRUSTED);
         return 1;
     }
-    mauth_chain_key(leaf, untrusted, verdict.chain_key);
-    if (mauth_verdict_cache_get(sc->trust->cache, verdict.chain_key, now, &verdict)) {
+    mauth_chain_key(leaf, untrusted, chain_key);
+    if (mauth_verdict_cache_get(sc->trust->cache, chain_key, now, &verdict)) {
         log_validation(mc, leaf, &verdict, "verdict from cache");
     }
     else {
         mauth_conn_logger(mc->c, &logger);
         mauth_verify_chain(sc->trust->trust, leaf, untrusted, now, &logger, &verdict);
+        memcpy(verdict.chain_key, chain_key, sizeof(chain_key));
         mauth_verdict_cache_put(sc->trust->cache, &verdict, now);
         log_validation(mc, leaf, &verdict, "validated chain");
     }
