@@ -35,7 +35,6 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     sc->store_ttl = MAUTH_UNSET;
     sc->store_negative_ttl = MAUTH_UNSET;
     sc->store_cache_size = MAUTH_UNSET;
-    sc->server = s;
     return sc;
 }
 
@@ -62,7 +61,6 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->store_ttl = MERGE(store_ttl, MAUTH_UNSET);
     sc->store_negative_ttl = MERGE(store_negative_ttl, MAUTH_UNSET);
     sc->store_cache_size = MERGE(store_cache_size, MAUTH_UNSET);
-    sc->server = add->server;
     return sc;
 }
 

@@ -55,7 +55,6 @@ typedef struct {
     int store_cache_size;
 
     /* set at start-up */
-    server_rec *server;
     mauth_trust_entry_t *trust;
     int tls_ready;                     /* mod_ssl handed us this vhost's SSL_CTX */
 } mauth_server_conf_t;
