@@ -174,23 +174,61 @@ void mauth_verdict_age(mauth_verdict_t *v, apr_time_t now);
 /* --------------------------------------------------------- session tokens */
 
 #define MAUTH_TOKEN_MAX_LEN 1024
+/* At most this many distinct credentials are taken from one place (a Cookie
+ * header, a SOAP envelope); more makes the place unreadable. */
+#define MAUTH_TOKENS_MAX 16
 
-/* The credential of "Authorization: <scheme> <token>" (scheme in any case). */
-const char *mauth_token_from_authorization(apr_pool_t *p, const char *header,
-                                           const char *scheme);
-/* The value of cookie name in a Cookie request header. */
-const char *mauth_token_from_cookie(apr_pool_t *p, const char *header, const char *name);
+/*
+ * What one place in a request says about credentials.  UNREADABLE means a
+ * credential could be there but cannot be read with certainty (a merged
+ * header, markup or blanks inside a token, a token too long): the caller
+ * refuses rather than guessing who the request is.
+ */
+typedef enum {
+    MAUTH_CRED_ABSENT = 0,
+    MAUTH_CRED_FOUND,
+    MAUTH_CRED_UNREADABLE
+} mauth_cred_e;
+
+/* The credential of "Authorization: <scheme> <token>" (scheme in any case).
+ * ABSENT: no header, or another scheme alone.  UNREADABLE: the scheme with
+ * no single clean token after it, or a header merged from several values
+ * (a comma) of which one is of this scheme. */
+mauth_cred_e mauth_token_from_authorization(apr_pool_t *p, const char *header,
+                                            const char *scheme, const char **token);
+/* Every value of cookie name (exact case) in a Cookie header (pairs split at
+ * ';', and at ',' where several Cookie headers were merged), unquoted,
+ * pushed as const char * onto tokens.  UNREADABLE: a value that is not a
+ * clean token (an empty value, a bare name "sid" too), or more than
+ * MAUTH_TOKENS_MAX distinct values.
+ * The finders of several tokens push each distinct token once, in order, and
+ * push nothing unless they answer FOUND; what tokens held before is kept and
+ * does not count towards the limit. */
+mauth_cred_e mauth_tokens_from_cookie(apr_pool_t *p, const char *header, const char *name,
+                                      apr_array_header_t *tokens);
+/* A header whose whole value is the token.  UNREADABLE: not one clean token
+ * (blanks, a comma from merged headers, control bytes, too long). */
+mauth_cred_e mauth_token_from_header(apr_pool_t *p, const char *value, const char **token);
 
 typedef enum {
-    MAUTH_SOAP_FOUND,          /* Envelope/Header/SessionHeader/sessionId */
-    MAUTH_SOAP_ABSENT,         /* well-formed, no session header */
-    MAUTH_SOAP_MALFORMED,      /* not well-formed XML */
-    MAUTH_SOAP_UNDECIDED       /* the body is longer than what was read */
+    MAUTH_SOAP_NOT_XML = 0,    /* the body does not start like XML */
+    MAUTH_SOAP_ABSENT,         /* well-formed XML, no sessionId in a SOAP Header */
+    MAUTH_SOAP_FOUND,          /* one or more sessionId tokens */
+    MAUTH_SOAP_MALFORMED,      /* XML that cannot be read with certainty:
+                                * not well-formed, a DOCTYPE, markup or
+                                * blanks inside sessionId, too many tokens,
+                                * or UTF-16/UTF-32, which we do not read */
+    MAUTH_SOAP_UNDECIDED       /* starts like XML, longer than what was read */
 } mauth_soap_e;
-/* Looks for the SOAP SessionHeader in body (len bytes); complete says the
- * body was read whole. */
-mauth_soap_e mauth_token_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
-                                   int complete, const char **token);
+/*
+ * Every sessionId of a SOAP envelope: each element whose local name is
+ * sessionId, in any namespace, anywhere inside every Header child of the
+ * root Envelope element (also any namespace), pushed as const char * onto
+ * tokens in document order.  body is len bytes; complete says it was read whole.
+ * "Starts like XML": after an optional UTF-8 BOM and XML white space, '<'.
+ */
+mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
+                                    int complete, apr_array_header_t *tokens);
 
 /* ---------------------------------------------------------- error bodies */
 

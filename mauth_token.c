@@ -1,10 +1,13 @@
 /* Licensed under the Apache License, Version 2.0; see NOTICE. */
 
 /*
- * mauth_token.c: finding the session token a request carries, from the
- * places the seeds' API clients put it: an Authorization header (Bearer or
- * OAuth), a cookie, a header of the operator's choosing, or the SOAP
- * SessionHeader.  Only finds; the store says whose it is.
+ * mauth_token.c: finding every session token a request carries, in the
+ * places the seeds' API clients put them: an Authorization header (Bearer
+ * or OAuth), a cookie, a header of the operator's choosing, or the SOAP
+ * SessionHeader.  Only finds; the store says whose they are.  It never
+ * guesses: a place that another parser could read differently (a merged
+ * header, markup inside a sessionId, a DOCTYPE) is reported unreadable, and
+ * nothing is pushed from it.  No httpd header here.
  */
 #include <string.h>
 
@@ -14,18 +17,23 @@
 
 #include "mauth_core.h"
 
+static void trim(const char **start, apr_size_t *len)
+{
+    while (*len && apr_isspace(**start)) {
+        (*start)++;
+        (*len)--;
+    }
+    while (*len && apr_isspace((*start)[*len - 1])) {
+        (*len)--;
+    }
+}
+
 /* Tokens are opaque but printable; anything else is not a token we look up. */
 static const char *clean_token(apr_pool_t *p, const char *start, apr_size_t len)
 {
     apr_size_t i;
 
-    while (len && apr_isspace(*start)) {
-        start++;
-        len--;
-    }
-    while (len && apr_isspace(start[len - 1])) {
-        len--;
-    }
+    trim(&start, &len);
     if (len == 0 || len > MAUTH_TOKEN_MAX_LEN) {
         return NULL;
     }
@@ -37,92 +45,305 @@ static const char *clean_token(apr_pool_t *p, const char *start, apr_size_t len)
     return apr_pstrmemdup(p, start, len);
 }
 
-const char *mauth_token_from_authorization(apr_pool_t *p, const char *header,
-                                           const char *scheme)
+/*
+ * Pushes token onto tokens unless this call (which began pushing at index
+ * first) already did; 0 when that makes more than MAUTH_TOKENS_MAX distinct
+ * tokens.  Only the tokens of one place count, not what the caller collected
+ * elsewhere into the same array.
+ */
+static int add_token(apr_array_header_t *tokens, int first, const char *token)
+{
+    int i;
+
+    for (i = first; i < tokens->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(tokens, i, const char *), token) == 0) {
+            return 1;
+        }
+    }
+    if (tokens->nelts - first >= MAUTH_TOKENS_MAX) {
+        return 0;
+    }
+    APR_ARRAY_PUSH(tokens, const char *) = token;
+    return 1;
+}
+
+/* ------------------------------------------------------------ headers */
+
+/* Whether an Authorization value (or one comma-separated part of a merged
+ * one) names scheme: the scheme, then a blank or the end. */
+static int names_scheme(const char *part, apr_size_t len, const char *scheme)
 {
     apr_size_t scheme_len = strlen(scheme);
 
+    trim(&part, &len);
+    return len >= scheme_len && strncasecmp(part, scheme, scheme_len) == 0
+           && (len == scheme_len || apr_isspace(part[scheme_len]));
+}
+
+/* httpd joins repeated Authorization headers with ", ": with one of ours
+ * among them, the application may take any of them, so none is read.  Only a
+ * part that names our scheme matters: Digest's own parameters hold commas. */
+static int merged_with_scheme(const char *header, const char *scheme)
+{
+    const char *part, *comma;
+
+    if (strchr(header, ',') == NULL) {
+        return 0;
+    }
+    for (part = header;; part = comma + 1) {
+        comma = strchr(part, ',');
+        if (names_scheme(part, comma ? (apr_size_t)(comma - part) : strlen(part), scheme)) {
+            return 1;
+        }
+        if (comma == NULL) {
+            return 0;
+        }
+    }
+}
+
+mauth_cred_e mauth_token_from_authorization(apr_pool_t *p, const char *header,
+                                            const char *scheme, const char **token)
+{
+    *token = NULL;
     if (header == NULL) {
-        return NULL;
+        return MAUTH_CRED_ABSENT;
+    }
+    if (merged_with_scheme(header, scheme)) {
+        return MAUTH_CRED_UNREADABLE;
+    }
+    if (!names_scheme(header, strlen(header), scheme)) {
+        return MAUTH_CRED_ABSENT;
     }
     while (apr_isspace(*header)) {
         header++;
     }
-    if (strncasecmp(header, scheme, scheme_len) != 0 || !apr_isspace(header[scheme_len])) {
+    header += strlen(scheme);
+    *token = clean_token(p, header, strlen(header));
+    return *token ? MAUTH_CRED_FOUND : MAUTH_CRED_UNREADABLE;
+}
+
+mauth_cred_e mauth_token_from_header(apr_pool_t *p, const char *value, const char **token)
+{
+    *token = NULL;
+    if (value == NULL) {
+        return MAUTH_CRED_ABSENT;
+    }
+    /* a comma is what httpd puts between repeated headers */
+    if (strchr(value, ',') == NULL) {
+        *token = clean_token(p, value, strlen(value));
+    }
+    return *token ? MAUTH_CRED_FOUND : MAUTH_CRED_UNREADABLE;
+}
+
+/* Whether the "name=value" pair (len bytes) is cookie name; *value is then
+ * its value, NULL for a bare name. */
+static int cookie_pair(const char *pair, apr_size_t len, const char *name,
+                       const char **value, apr_size_t *value_len)
+{
+    const char *eq = memchr(pair, '=', len);
+    apr_size_t name_len = eq ? (apr_size_t)(eq - pair) : len;
+
+    *value = eq ? eq + 1 : NULL;
+    *value_len = eq ? len - name_len - 1 : 0;
+    trim(&pair, &name_len);
+    return name_len == strlen(name) && strncmp(pair, name, name_len) == 0;
+}
+
+/* The token of one cookie value: unquoted, clean.  NULL for a bare name or
+ * an empty value, which an application may still take for a cookie that is
+ * there. */
+static const char *cookie_token(apr_pool_t *p, const char *value, apr_size_t len)
+{
+    if (value == NULL) {
         return NULL;
     }
-    header += scheme_len;
-    return clean_token(p, header, strlen(header));
-}
-
-const char *mauth_token_from_cookie(apr_pool_t *p, const char *header, const char *name)
-{
-    apr_size_t name_len = strlen(name);
-    const char *s = header;
-
-    while (s && *s) {
-        const char *end = strchr(s, ';');
-        apr_size_t len = end ? (apr_size_t)(end - s) : strlen(s);
-        while (len && apr_isspace(*s)) {
-            s++;
-            len--;
-        }
-        if (len > name_len && strncmp(s, name, name_len) == 0 && s[name_len] == '=') {
-            const char *value = s + name_len + 1;
-            apr_size_t value_len = len - name_len - 1;
-            if (value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"') {
-                value++;
-                value_len -= 2;
-            }
-            return clean_token(p, value, value_len);
-        }
-        s = end ? end + 1 : NULL;
+    trim(&value, &len);
+    if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+        value++;
+        len -= 2;
     }
-    return NULL;
+    return clean_token(p, value, len);
 }
 
-static const apr_xml_elem *child_named(const apr_xml_elem *parent, const char *name)
+mauth_cred_e mauth_tokens_from_cookie(apr_pool_t *p, const char *header, const char *name,
+                                      apr_array_header_t *tokens)
+{
+    int first = tokens->nelts;
+    const char *pair = header;
+
+    while (pair && *pair) {
+        /* ',' where httpd merged several Cookie headers */
+        apr_size_t len = strcspn(pair, ";,"), value_len;
+        const char *value, *token;
+
+        if (cookie_pair(pair, len, name, &value, &value_len)) {
+            token = cookie_token(p, value, value_len);
+            if (token == NULL || !add_token(tokens, first, token)) {
+                tokens->nelts = first;
+                return MAUTH_CRED_UNREADABLE;
+            }
+        }
+        pair = pair[len] ? pair + len + 1 : NULL;
+    }
+    return tokens->nelts > first ? MAUTH_CRED_FOUND : MAUTH_CRED_ABSENT;
+}
+
+/* ------------------------------------------------------------- SOAP */
+
+static int is_xml_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int has_prefix(const char *body, apr_size_t len, const char *prefix,
+                      apr_size_t prefix_len)
+{
+    return len >= prefix_len && memcmp(body, prefix, prefix_len) == 0;
+}
+
+/*
+ * What the first bytes say: NOT_XML; MALFORMED for UTF-16 or UTF-32 (a byte
+ * order mark, or NUL bytes around the first '<'), which we do not read but
+ * the application's parser may; UNDECIDED when it starts like XML and the
+ * rest decides.
+ */
+static mauth_soap_e how_body_starts(const char *body, apr_size_t len)
+{
+    apr_size_t i = 0;
+    int nul = 0;
+
+    if (has_prefix(body, len, "\xFE\xFF", 2) || has_prefix(body, len, "\xFF\xFE", 2)
+        || has_prefix(body, len, "\0\0\xFE\xFF", 4)) {
+        return MAUTH_SOAP_MALFORMED;
+    }
+    if (has_prefix(body, len, "\xEF\xBB\xBF", 3)) {
+        i = 3;
+    }
+    /* NULs are skipped, not refused, so that a binary body is not XML */
+    for (; i < len && (is_xml_space(body[i]) || body[i] == '\0'); i++) {
+        nul |= body[i] == '\0';
+    }
+    if (i == len || body[i] != '<') {
+        return MAUTH_SOAP_NOT_XML;
+    }
+    if (nul || (i + 1 < len && body[i + 1] == '\0')) {
+        return MAUTH_SOAP_MALFORMED;
+    }
+    return MAUTH_SOAP_UNDECIDED;
+}
+
+static int contains(const char *body, apr_size_t len, const char *needle)
+{
+    apr_size_t needle_len = strlen(needle);
+    const char *end = body + len, *s = body;
+
+    while ((s = memchr(s, needle[0], (apr_size_t)(end - s))) != NULL) {
+        if ((apr_size_t)(end - s) >= needle_len && memcmp(s, needle, needle_len) == 0) {
+            return 1;
+        }
+        s++;
+    }
+    return 0;
+}
+
+static apr_xml_doc *parse_xml(apr_pool_t *p, const char *body, apr_size_t len)
+{
+    apr_xml_parser *parser = apr_xml_parser_create(p);
+    apr_xml_doc *doc = NULL;
+
+    if (parser == NULL
+        || apr_xml_parser_feed(parser, body, len) != APR_SUCCESS
+        || apr_xml_parser_done(parser, &doc) != APR_SUCCESS) {
+        return NULL;
+    }
+    return doc;
+}
+
+/* The element after e in document order without leaving top; NULL at the
+ * end.  A walk without recursion, whatever depth the sender chose. */
+static const apr_xml_elem *next_inside(const apr_xml_elem *e, const apr_xml_elem *top)
+{
+    if (e->first_child) {
+        return e->first_child;
+    }
+    while (e != top && e->next == NULL) {
+        e = e->parent;
+    }
+    return e == top ? NULL : e->next;
+}
+
+/* The text of an element without children, its pieces joined. */
+static const char *element_text(apr_pool_t *p, const apr_xml_elem *e, apr_size_t *len)
+{
+    const apr_text *t;
+    char *text, *at;
+
+    *len = 0;
+    for (t = e->first_cdata.first; t; t = t->next) {
+        *len += strlen(t->text);
+    }
+    at = text = apr_palloc(p, *len + 1);
+    for (t = e->first_cdata.first; t; t = t->next) {
+        apr_size_t piece = strlen(t->text);
+        memcpy(at, t->text, piece);
+        at += piece;
+    }
+    *at = '\0';
+    return text;
+}
+
+/* Pushes the token of every sessionId inside header; 0 when one cannot be
+ * read with certainty, or there are too many. */
+static int add_session_ids(apr_pool_t *p, const apr_xml_elem *header,
+                           apr_array_header_t *tokens, int first)
 {
     const apr_xml_elem *e;
 
-    for (e = parent ? parent->first_child : NULL; e; e = e->next) {
-        if (strcmp(e->name, name) == 0) {
-            return e;
+    for (e = header->first_child; e; e = next_inside(e, header)) {
+        const char *text, *token;
+        apr_size_t len;
+
+        if (strcmp(e->name, "sessionId") != 0) {
+            continue;
+        }
+        /* <sessionId><x/>A</sessionId>: which text would the application take? */
+        if (e->first_child) {
+            return 0;
+        }
+        text = element_text(p, e, &len);
+        token = clean_token(p, text, len);
+        if (token == NULL || !add_token(tokens, first, token)) {
+            return 0;
         }
     }
-    return NULL;
+    return 1;
 }
 
-mauth_soap_e mauth_token_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
-                                   int complete, const char **token)
+mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
+                                    int complete, apr_array_header_t *tokens)
 {
-    apr_xml_parser *parser;
-    apr_xml_doc *doc = NULL;
-    const apr_xml_elem *id;
-    const char *text;
-    apr_size_t text_len;
+    int first = tokens->nelts;
+    mauth_soap_e start = how_body_starts(body, len);
+    const apr_xml_doc *doc;
+    const apr_xml_elem *header;
 
-    *token = NULL;
-    if (!complete) {
-        /* The header may lie beyond what we read: we cannot say who this is. */
-        return MAUTH_SOAP_UNDECIDED;
+    if (start != MAUTH_SOAP_UNDECIDED || !complete) {
+        /* the header may lie beyond what we read: we cannot say who this is */
+        return start;
     }
-    parser = apr_xml_parser_create(p);
-    if (parser == NULL
-        || apr_xml_parser_feed(parser, body, len) != APR_SUCCESS
-        || apr_xml_parser_done(parser, &doc) != APR_SUCCESS || doc == NULL) {
+    /* apr_xml refuses internal entities, but the application's parser may
+     * expand any DOCTYPE its own way */
+    if (contains(body, len, "<!DOCTYPE") || (doc = parse_xml(p, body, len)) == NULL) {
         return MAUTH_SOAP_MALFORMED;
     }
     if (doc->root == NULL || strcmp(doc->root->name, "Envelope") != 0) {
         return MAUTH_SOAP_ABSENT;
     }
-    id = child_named(child_named(child_named(doc->root, "Header"), "SessionHeader"),
-                     "sessionId");
-    if (id == NULL) {
-        return MAUTH_SOAP_ABSENT;
+    for (header = doc->root->first_child; header; header = header->next) {
+        if (strcmp(header->name, "Header") == 0 && !add_session_ids(p, header, tokens, first)) {
+            tokens->nelts = first;
+            return MAUTH_SOAP_MALFORMED;
+        }
     }
-    apr_xml_to_text(p, id, APR_XML_X2T_INNER, NULL, NULL, &text, &text_len);
-    /* the size it reports counts the terminating NUL */
-    *token = clean_token(p, text, strlen(text));
-    return *token ? MAUTH_SOAP_FOUND : MAUTH_SOAP_ABSENT;
+    return tokens->nelts > first ? MAUTH_SOAP_FOUND : MAUTH_SOAP_ABSENT;
 }
