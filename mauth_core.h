@@ -215,8 +215,10 @@ typedef enum {
     MAUTH_SOAP_ABSENT,         /* well-formed XML, no sessionId in a SOAP Header */
     MAUTH_SOAP_FOUND,          /* one or more sessionId tokens */
     MAUTH_SOAP_MALFORMED,      /* XML that cannot be read with certainty:
-                                * not well-formed, a DOCTYPE, markup or
-                                * blanks inside sessionId, too many tokens,
+                                * not well-formed, a DOCTYPE, markup (an
+                                * element, a comment, a processing
+                                * instruction, CDATA) or blanks inside
+                                * sessionId, too many tokens,
                                 * or UTF-16/UTF-32, which we do not read */
     MAUTH_SOAP_UNDECIDED       /* starts like XML, longer than what was read */
 } mauth_soap_e;

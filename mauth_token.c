@@ -319,13 +319,92 @@ static int add_session_ids(apr_pool_t *p, const apr_xml_elem *header,
     return 1;
 }
 
+/* The same for every Header child of the envelope. */
+static int add_headers_session_ids(apr_pool_t *p, const apr_xml_elem *envelope,
+                                   apr_array_header_t *tokens, int first)
+{
+    const apr_xml_elem *header;
+
+    for (header = envelope->first_child; header; header = header->next) {
+        if (strcmp(header->name, "Header") == 0 && !add_session_ids(p, header, tokens, first)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether name (up to name_end) is sessionId, with a prefix or without. */
+static int is_session_id_name(const char *name, const char *name_end)
+{
+    const char *local = name_end;
+
+    while (local > name && local[-1] != ':') {
+        local--;
+    }
+    return name_end - local == 9 && memcmp(local, "sessionId", 9) == 0;
+}
+
+/* The '>' closing the start tag whose attributes begin at s, before limit;
+ * a quoted attribute value may hold '>'. */
+static const char *start_tag_end(const char *s, const char *limit)
+{
+    char quote = 0;
+
+    for (; s < limit; s++) {
+        if (quote) {
+            quote = *s == quote ? 0 : quote;
+        }
+        else if (*s == '"' || *s == '\'') {
+            quote = *s;
+        }
+        else if (*s == '>') {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * apr_xml keeps no trace of comments, processing instructions or CDATA
+ * sections: "<sessionId>AB<!--x-->CD</sessionId>" reads as ABCD where a
+ * DOM's first text node is AB.  So the raw text of the (well-formed) body
+ * is searched for an element named sessionId whose content has any markup
+ * before its end tag.  Crude on purpose, since it can only refuse: a
+ * "<sessionId>" inside a comment or in the Body counts too.  Linear: each
+ * '<' is looked at up to the next one.
+ */
+static int markup_in_session_id(const char *body, apr_size_t len)
+{
+    const char *end = body + len, *s = body;
+
+    while ((s = memchr(s, '<', (apr_size_t)(end - s))) != NULL) {
+        const char *name = ++s, *next, *tag_end;
+
+        while (s < end && !is_xml_space(*s) && !strchr("/><", *s)) {
+            s++;
+        }
+        next = memchr(s, '<', (apr_size_t)(end - s));
+        if (!is_session_id_name(name, s)) {
+            continue;
+        }
+        tag_end = start_tag_end(s, next ? next : end);
+        /* <sessionId/> has no content */
+        if (tag_end == NULL || tag_end[-1] == '/') {
+            continue;
+        }
+        if (next == NULL || next + 1 == end || next[1] != '/') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
                                     int complete, apr_array_header_t *tokens)
 {
     int first = tokens->nelts;
     mauth_soap_e start = how_body_starts(body, len);
     const apr_xml_doc *doc;
-    const apr_xml_elem *header;
 
     if (start != MAUTH_SOAP_UNDECIDED || !complete) {
         /* the header may lie beyond what we read: we cannot say who this is */
@@ -339,11 +418,10 @@ mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t 
     if (doc->root == NULL || strcmp(doc->root->name, "Envelope") != 0) {
         return MAUTH_SOAP_ABSENT;
     }
-    for (header = doc->root->first_child; header; header = header->next) {
-        if (strcmp(header->name, "Header") == 0 && !add_session_ids(p, header, tokens, first)) {
-            tokens->nelts = first;
-            return MAUTH_SOAP_MALFORMED;
-        }
+    if (!add_headers_session_ids(p, doc->root, tokens, first)
+        || (tokens->nelts > first && markup_in_session_id(body, len))) {
+        tokens->nelts = first;
+        return MAUTH_SOAP_MALFORMED;
     }
     return tokens->nelts > first ? MAUTH_SOAP_FOUND : MAUTH_SOAP_ABSENT;
 }

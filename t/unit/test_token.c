@@ -466,6 +466,28 @@ UNIT_TEST(markup_inside_session_id_is_malformed)
               "MALFORMED");
 }
 
+UNIT_TEST(comment_pi_or_cdata_inside_session_id_is_malformed)
+{
+    /* apr_xml reads ABCD; a DOM's first text node is AB */
+    CHECK_STR(soap(p, SEED_GETUSERINFO("AB<!--x-->CD")), "MALFORMED");
+    CHECK_STR(soap(p, SEED_GETUSERINFO("AB<?pi x?>CD")), "MALFORMED");
+    CHECK_STR(soap(p, SEED_GETUSERINFO("AB<![CDATA[CD]]>")), "MALFORMED");
+    CHECK_STR(soap(p, SEED_GETUSERINFO("<![CDATA[ABCD]]>")), "MALFORMED");
+    CHECK_STR(soap(p, SEED_GETUSERINFO("ABCD<!---->")), "MALFORMED");
+    /* an attribute value holding '>' or "/>" does not end the start tag */
+    CHECK_STR(soap(p, "<Envelope><Header><sessionId a=\">\">AB<!--x-->CD</sessionId>"
+                      "</Header></Envelope>"), "MALFORMED");
+    CHECK_STR(soap(p, "<Envelope><Header><sessionId a='/>'>AB<!--x-->CD</sessionId>"
+                      "</Header></Envelope>"), "MALFORMED");
+}
+
+UNIT_TEST(comments_around_session_ids_are_harmless)
+{
+    CHECK_STR(soap(p, "<!-- request --><Envelope><!--h--><Header><!--s-->"
+                      "<sessionId a=\"1\">AB</sessionId><!--after--></Header>"
+                      "<Body><sessionId/><!--x--></Body></Envelope>"), "FOUND AB");
+}
+
 UNIT_TEST(empty_or_unclean_session_id_is_malformed)
 {
     CHECK_STR(soap(p, SEED_GETUSERINFO("")), "MALFORMED");
@@ -579,6 +601,8 @@ static const unit_test_t tests[] = {
     UNIT(every_header_of_the_envelope_is_read),
     UNIT(repeated_session_id_is_given_once),
     UNIT(markup_inside_session_id_is_malformed),
+    UNIT(comment_pi_or_cdata_inside_session_id_is_malformed),
+    UNIT(comments_around_session_ids_are_harmless),
     UNIT(empty_or_unclean_session_id_is_malformed),
     UNIT(longest_session_id_is_found),
     UNIT(session_id_is_read_as_an_xml_parser_reads_it),
