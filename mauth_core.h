@@ -199,8 +199,9 @@ mauth_cred_e mauth_token_from_authorization(apr_pool_t *p, const char *header,
 /* Every value of cookie name (exact case) in a Cookie header (pairs split at
  * ';', and at ',' where several Cookie headers were merged), unquoted,
  * pushed as const char * onto tokens.  UNREADABLE: a value that is not a
- * clean token (an empty value, a bare name "sid" too), or more than
- * MAUTH_TOKENS_MAX distinct values.
+ * clean token (an empty value, a bare name "sid" too), one holding an
+ * escape an application's framework would decode ('%', '\\') or a stray
+ * '"', or more than MAUTH_TOKENS_MAX distinct values.
  * The finders of several tokens push each distinct token once, in order, and
  * push nothing unless they answer FOUND; what tokens held before is kept and
  * does not count towards the limit. */

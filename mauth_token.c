@@ -151,9 +151,14 @@ static int cookie_pair(const char *pair, apr_size_t len, const char *name,
 
 /* The token of one cookie value: unquoted, clean.  NULL for a bare name or
  * an empty value, which an application may still take for a cookie that is
- * there. */
+ * there, and for a value that frameworks decode (PHP and Rack undo percent
+ * escapes, Python's cookie parser backslash escapes): "sid=00D%21AQ" is
+ * 00D!AQ to them and an unknown token to the store.  A '+' they turn into a
+ * blank cannot make a clean token, so it is left alone. */
 static const char *cookie_token(apr_pool_t *p, const char *value, apr_size_t len)
 {
+    apr_size_t i;
+
     if (value == NULL) {
         return NULL;
     }
@@ -161,6 +166,11 @@ static const char *cookie_token(apr_pool_t *p, const char *value, apr_size_t len
     if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
         value++;
         len -= 2;
+    }
+    for (i = 0; i < len; i++) {
+        if (value[i] == '%' || value[i] == '\\' || value[i] == '"') {
+            return NULL;
+        }
     }
     return clean_token(p, value, len);
 }

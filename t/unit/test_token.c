@@ -308,6 +308,20 @@ UNIT_TEST(unclean_cookie_value_is_unreadable)
                                      NULL), "sid"), "UNREADABLE");
 }
 
+UNIT_TEST(cookie_value_a_framework_would_decode_is_unreadable)
+{
+    /* PHP and Rack read 00D!AQ, which the store would never be asked */
+    CHECK_STR(cookies(p, "sid=00D%21AQ", "sid"), "UNREADABLE");
+    /* Python unescapes "\041" in a quoted value */
+    CHECK_STR(cookies(p, "sid=\"00D\\041AQ\"", "sid"), "UNREADABLE");
+    /* stray quotes: unquoted or not, depending on who reads */
+    CHECK_STR(cookies(p, "sid=\"abc", "sid"), "UNREADABLE");
+    CHECK_STR(cookies(p, "sid=abc\"", "sid"), "UNREADABLE");
+    CHECK_STR(cookies(p, "sid=\"a\"b\"", "sid"), "UNREADABLE");
+    /* '+' decoded to a blank cannot make a token */
+    CHECK_STR(cookies(p, "sid=a+b", "sid"), "FOUND a+b");
+}
+
 UNIT_TEST(more_cookie_values_than_the_limit_are_unreadable)
 {
     const char *most = numbered(p, MAUTH_TOKENS_MAX, "sid=", "; ");
@@ -585,6 +599,7 @@ static const unit_test_t tests[] = {
     UNIT(missing_cookie_is_absent),
     UNIT(empty_or_bare_cookie_is_unreadable),
     UNIT(unclean_cookie_value_is_unreadable),
+    UNIT(cookie_value_a_framework_would_decode_is_unreadable),
     UNIT(more_cookie_values_than_the_limit_are_unreadable),
     UNIT(tokens_of_a_place_are_added_to_what_the_caller_holds),
     UNIT(soap_session_header_of_the_seed_is_found),
