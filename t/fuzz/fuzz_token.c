@@ -6,9 +6,9 @@
  * SOAP body, whole and cut short.  Every token found must be clean
  * (printable, no blanks, no longer than the limit), since it goes to the
  * store as it is; a place says FOUND exactly when it gave tokens, gives no
- * more than the limit, each once; and a body is NOT_XML exactly when it does
- * not start with '<' after a UTF-8 byte order mark and blanks (or is UTF-16
- * or UTF-32, which is MALFORMED).
+ * more than the limit, each once, and nothing for a body cut short; a body
+ * starting with '<' after a UTF-8 byte order mark and blanks is never
+ * NOT_XML, and any other is NOT_XML or (UTF-16, UTF-32) MALFORMED.
  */
 #include <stdint.h>
 #include <stdio.h>
