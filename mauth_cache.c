@@ -147,7 +147,7 @@ void mauth_verdict_cache_put(mauth_verdict_cache_t *vc, const mauth_verdict_t *v
     mauth_cache_put(vc->cache, v->chain_key, v, sizeof(*v), expires, now);
 }
 
-static const unsigned char wire_magic[4] = {'M', 'A', 'V', 1};
+static const unsigned char wire_magic[4] = {'M', 'A', 'V', 2};
 
 void mauth_verdict_encode(const mauth_verdict_t *v, unsigned char out[MAUTH_VERDICT_WIRE_LEN])
 {
@@ -163,6 +163,7 @@ void mauth_verdict_encode(const mauth_verdict_t *v, unsigned char out[MAUTH_VERD
     out[14] = (unsigned char)v->reason_after;
     out[15] = (unsigned char)(v->error_depth < 0 ? 0xff : v->error_depth);
     memcpy(out + 16, v->chain_key, MAUTH_FINGERPRINT_LEN);
+    memcpy(out + 16 + MAUTH_FINGERPRINT_LEN, v->trust_id, MAUTH_TRUST_ID_LEN);
 }
 
 int mauth_verdict_decode(const unsigned char *in, apr_size_t len, mauth_verdict_t *v)
@@ -185,7 +186,14 @@ int mauth_verdict_decode(const unsigned char *in, apr_size_t len, mauth_verdict_
     v->reason_after = (mauth_reason_e)in[14];
     v->error_depth = in[15] == 0xff ? -1 : in[15];
     memcpy(v->chain_key, in + 16, MAUTH_FINGERPRINT_LEN);
+    memcpy(v->trust_id, in + 16 + MAUTH_FINGERPRINT_LEN, MAUTH_TRUST_ID_LEN);
     return 1;
+}
+
+int mauth_verdict_is_for(const mauth_verdict_t *v, const unsigned char *trust_id)
+{
+    return v->status == MAUTH_VERIFY_NONE
+           || memcmp(v->trust_id, trust_id, MAUTH_TRUST_ID_LEN) == 0;
 }
 
 void mauth_verdict_age(mauth_verdict_t *v, apr_time_t now)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <apr_base64.h>
 #include <apr_strings.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -133,4 +134,40 @@ void mauth_cert_info(apr_pool_t *p, X509 *cert, mauth_cert_info_t *info)
     info->serial = serial_text(p, cert);
     info->not_before = time_text(p, X509_get0_notBefore(cert));
     info->not_after = time_text(p, X509_get0_notAfter(cert));
+}
+
+/* RFC 9440 header values: the DER of each certificate as an RFC 8941
+ * sf-binary item. */
+static const char *sf_binary(apr_pool_t *p, X509 *cert)
+{
+    int der_len = i2d_X509(cert, NULL);
+    unsigned char *der, *end;
+    char *out;
+
+    if (der_len <= 0) {
+        return NULL;
+    }
+    der = end = apr_palloc(p, der_len);
+    i2d_X509(cert, &end);
+    out = apr_palloc(p, apr_base64_encode_len(der_len) + 2);
+    out[0] = ':';
+    apr_base64_encode_binary(out + 1, der, der_len);
+    return apr_pstrcat(p, out, ":", NULL);
+}
+
+void mauth_cert_rfc9440(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *sent,
+                        const char **client_cert, const char **client_cert_chain)
+{
+    int i;
+
+    *client_cert = sf_binary(p, leaf);
+    *client_cert_chain = NULL;
+    for (i = 0; sent && i < sk_X509_num(sent); i++) {
+        X509 *cert = sk_X509_value(sent, i);
+        const char *value;
+        if (X509_cmp(cert, leaf) != 0 && (value = sf_binary(p, cert)) != NULL) {
+            *client_cert_chain = *client_cert_chain
+                ? apr_pstrcat(p, *client_cert_chain, ", ", value, NULL) : value;
+        }
+    }
 }

@@ -16,6 +16,7 @@
 #include <apr_file_info.h>
 #include <apr_strings.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -31,6 +32,8 @@ struct mauth_trust {
     mauth_crl_check_e crl_check;
     int depth;                         /* mod_ssl's meaning: the root's index */
     int extended_crls;                 /* hand CRLs to OpenSSL */
+    unsigned char generation[MAUTH_GENERATION_LEN];
+    unsigned char id[MAUTH_TRUST_ID_LEN];
 };
 
 static apr_status_t trust_cleanup(void *data)
@@ -148,6 +151,46 @@ void mauth_trust_set_depth(mauth_trust_t *t, int depth)
     t->depth = depth;
 }
 
+void mauth_trust_set_generation(mauth_trust_t *t, const unsigned char gen[MAUTH_GENERATION_LEN])
+{
+    memcpy(t->generation, gen, MAUTH_GENERATION_LEN);
+}
+
+const unsigned char *mauth_trust_id(const mauth_trust_t *t)
+{
+    return t->id;
+}
+
+/* Every input of a verdict: roots and CRLs as DER, the policy, the
+ * generation.  Lengths are hashed before contents so no two differ alike. */
+static void compute_trust_id(mauth_trust_t *t)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    int i;
+
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, "mauth-trust-1", 13);
+    for (i = 0; i < sk_X509_num(t->roots); i++) {
+        unsigned char fingerprint[MAUTH_FINGERPRINT_LEN];
+        mauth_cert_fingerprint(sk_X509_value(t->roots, i), fingerprint);
+        EVP_DigestUpdate(md, "R", 1);
+        EVP_DigestUpdate(md, fingerprint, sizeof(fingerprint));
+    }
+    for (i = 0; i < t->crls->nelts; i++) {
+        const mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        apr_uint64_t der_len = crl->der_len;
+        EVP_DigestUpdate(md, "C", 1);
+        EVP_DigestUpdate(md, &der_len, sizeof(der_len));
+        EVP_DigestUpdate(md, crl->der, crl->der_len);
+    }
+    EVP_DigestUpdate(md, &t->crl_check, sizeof(t->crl_check));
+    EVP_DigestUpdate(md, &t->depth, sizeof(t->depth));
+    EVP_DigestUpdate(md, t->generation, sizeof(t->generation));
+    EVP_DigestFinal_ex(md, t->id, &len);
+    EVP_MD_CTX_free(md);
+}
+
 int mauth_trust_root_count(const mauth_trust_t *t)
 {
     return sk_X509_num(t->roots);
@@ -219,6 +262,7 @@ apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, con
                   (unsigned long)crl->revoked_count,
                   verified ? "signature verified" : "signature verified on first use");
     }
+    compute_trust_id(t);
     if (t->extended_crls) {
         return hand_crls_to_openssl(t, err);
     }
@@ -392,6 +436,7 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
         v->reason = MAUTH_REASON_NO_CERTIFICATE;
         return;
     }
+    memcpy(v->trust_id, t->id, sizeof(v->trust_id));
 
     ctx = X509_STORE_CTX_new();
     if (ctx == NULL || X509_STORE_CTX_init(ctx, t->store, leaf, untrusted) != 1) {

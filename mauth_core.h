@@ -18,6 +18,8 @@
 
 #define MAUTH_FINGERPRINT_LEN 32          /* SHA-256 */
 #define MAUTH_FINGERPRINT_HEX_LEN 64
+#define MAUTH_TRUST_ID_LEN 32             /* SHA-256 */
+#define MAUTH_GENERATION_LEN 16
 
 /* Log levels, the same numbers as httpd's APLOG_* so the glue passes them on. */
 #define MAUTH_LOG_ERR     3
@@ -63,6 +65,7 @@ typedef enum {
     MAUTH_REASON_INVALID,
     MAUTH_REASON_NOT_REGISTERED,       /* valid, but not uploaded for the user */
     MAUTH_REASON_STORE_UNAVAILABLE,
+    MAUTH_REASON_OTHER_TRUST,          /* judged under another vhost's trust */
     MAUTH_REASON_COUNT
 } mauth_reason_e;
 
@@ -80,7 +83,13 @@ typedef struct {
     mauth_reason_e reason_after;       /* the reason once valid_until passed */
     unsigned char chain_key[MAUTH_FINGERPRINT_LEN]; /* mauth_chain_key of the presented
                                                       * chain, set by whoever caches it */
+    unsigned char trust_id[MAUTH_TRUST_ID_LEN];    /* mauth_trust_id of the trust that
+                                                    * judged the chain; zero for NONE */
 } mauth_verdict_t;
+
+/* Whether v may be used where trust_id is in force: a verdict on a
+ * certificate counts only under the trust (and generation) that made it. */
+int mauth_verdict_is_for(const mauth_verdict_t *v, const unsigned char *trust_id);
 
 /* NONE, SUCCESS or FAILED:<token>, as MAUTH_CLIENT_VERIFY shows it. */
 const char *mauth_verdict_text(apr_pool_t *p, const mauth_verdict_t *v);
@@ -101,6 +110,10 @@ typedef struct {
     const char *not_after;
 } mauth_cert_info_t;
 void mauth_cert_info(apr_pool_t *p, X509 *cert, mauth_cert_info_t *info);
+/* RFC 9440 Client-Cert and Client-Cert-Chain values: the leaf, and every
+ * certificate of sent but the leaf (NULL when none), as sf-binary. */
+void mauth_cert_rfc9440(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *sent,
+                        const char **client_cert, const char **client_cert_chain);
 
 /* ------------------------------------------------------------ trust store */
 
@@ -123,10 +136,16 @@ apr_status_t mauth_trust_add_crl_file(mauth_trust_t *t, const char *path, const 
 apr_status_t mauth_trust_add_crl_path(mauth_trust_t *t, const char *dir, const char **err);
 void mauth_trust_set_crl_check(mauth_trust_t *t, mauth_crl_check_e mode);
 void mauth_trust_set_depth(mauth_trust_t *t, int depth);
+/* The configuration load (or future CRL reload) this trust belongs to: any
+ * new generation makes every verdict of the previous ones unusable. */
+void mauth_trust_set_generation(mauth_trust_t *t, const unsigned char gen[MAUTH_GENERATION_LEN]);
 /* Checks the whole (no roots; CRL checking with no CRL; a CRL issued by a
  * root whose signature fails) and seals the trust for use. */
 apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err);
 int mauth_trust_root_count(const mauth_trust_t *t);
+/* SHA-256 over the roots, the CRLs, the policy and the generation, set by
+ * mauth_trust_finish: equal ids mean equal trust. */
+const unsigned char *mauth_trust_id(const mauth_trust_t *t);
 int mauth_trust_crl_count(const mauth_trust_t *t);
 
 /*
@@ -165,7 +184,7 @@ void mauth_verdict_cache_put(mauth_verdict_cache_t *c, const mauth_verdict_t *v,
 
 /* A verdict carried inside a TLS session, so a resumed session (which has no
  * peer chain) keeps the verdict of its first handshake. */
-#define MAUTH_VERDICT_WIRE_LEN (4 + 8 + 4 + MAUTH_FINGERPRINT_LEN)
+#define MAUTH_VERDICT_WIRE_LEN (4 + 8 + 4 + MAUTH_FINGERPRINT_LEN + MAUTH_TRUST_ID_LEN)
 void mauth_verdict_encode(const mauth_verdict_t *v, unsigned char out[MAUTH_VERDICT_WIRE_LEN]);
 int mauth_verdict_decode(const unsigned char *in, apr_size_t len, mauth_verdict_t *v);
 /* Applies valid_until: a verdict that has run out becomes FAILED:reason_after. */
@@ -213,7 +232,7 @@ mauth_cred_e mauth_token_from_header(apr_pool_t *p, const char *value, const cha
 
 typedef enum {
     MAUTH_SOAP_NOT_XML = 0,    /* the body does not start like XML */
-    MAUTH_SOAP_ABSENT,         /* well-formed XML, no sessionId in a SOAP Header */
+    MAUTH_SOAP_ABSENT,         /* well-formed XML without a sessionId */
     MAUTH_SOAP_FOUND,          /* one or more sessionId tokens */
     MAUTH_SOAP_MALFORMED,      /* XML that cannot be read with certainty:
                                 * not well-formed, a DOCTYPE, markup (an
@@ -224,14 +243,86 @@ typedef enum {
     MAUTH_SOAP_UNDECIDED       /* starts like XML, longer than what was read */
 } mauth_soap_e;
 /*
- * Every sessionId of a SOAP envelope: each element whose local name is
- * sessionId, in any namespace, anywhere inside every Header child of the
- * root Envelope element (also any namespace), pushed as const char * onto
- * tokens in document order.  body is len bytes; complete says it was read whole.
+ * Every sessionId of an XML body: each element whose local name is
+ * sessionId, in any namespace, anywhere in the document (the SOAP
+ * Envelope/Header/SessionHeader is where clients put it, but an application
+ * may look for it anywhere), pushed as const char * onto tokens in document
+ * order.  body is len bytes; complete says it was read whole.
  * "Starts like XML": after an optional UTF-8 BOM and XML white space, '<'.
  */
 mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
                                     int complete, apr_array_header_t *tokens);
+
+/* -------------------------------------------------------------- decision */
+
+/* Who the request's credentials name, folded over every credential read. */
+typedef enum {
+    MAUTH_IDENTITY_NONE = 0,       /* no credential names a user the store knows */
+    MAUTH_IDENTITY_USER,           /* every credential that names a user names this one */
+    MAUTH_IDENTITY_CONFLICT,       /* credentials name different users */
+    MAUTH_IDENTITY_UNREADABLE,     /* a credential could be there but cannot be read */
+    MAUTH_IDENTITY_UNDECODABLE,    /* a body in a content coding we do not read */
+    MAUTH_IDENTITY_TOO_LARGE,      /* an XML body longer than the peek limit */
+    MAUTH_IDENTITY_STORE_ERROR     /* the store did not answer for a credential */
+} mauth_identity_e;
+
+typedef struct {
+    mauth_identity_e state;
+    const char *user_id;           /* USER: the store's id of the user */
+    int enforced;                  /* USER: mutual authentication enforced */
+    int credentials;               /* how many credentials were folded in */
+} mauth_identity_t;
+
+/* Folds one credential's store answer into id: found (user_id, enforced),
+ * not known to the store (user_id NULL), or a store error. */
+void mauth_identity_add(mauth_identity_t *id, int store_error, const char *user_id,
+                        int enforced);
+
+/* Whether the client certificate is registered for the enforced user. */
+typedef enum {
+    MAUTH_MATCH_UNASKED = 0,
+    MAUTH_MATCH_USER,
+    MAUTH_MATCH_ORG,
+    MAUTH_MATCH_NONE,
+    MAUTH_MATCH_STORE_ERROR
+} mauth_match_e;
+
+/* Everything the decision depends on, gathered by the glue. */
+typedef struct {
+    int mutual;                    /* the vhost's role */
+    int require_certificate;       /* MAuthRequireCertificate here */
+    int enforce;                   /* MAuthEnforce here */
+    mauth_verdict_t verdict;       /* the connection's chain under this vhost's
+                                    * trust, aged to now (mutual only) */
+    int other_trust;               /* the chain was judged under another trust
+                                    * and is not at hand to judge again */
+    mauth_identity_t identity;     /* enforce only */
+    mauth_match_e match;           /* enforced user with a valid chain only */
+} mauth_facts_t;
+
+typedef enum {
+    MAUTH_ANSWER_PASS = 0,         /* let the request through */
+    MAUTH_ANSWER_MATCH_CERTIFICATE,/* ask the store about the leaf, then decide again */
+    MAUTH_ANSWER_PAGE,             /* the Certificate Error page with reason */
+    MAUTH_ANSWER_FAULT,            /* the SOAP fault or JSON error (standard vhost) */
+    MAUTH_ANSWER_MISDIRECTED,      /* 421: resumed under another trust */
+    MAUTH_ANSWER_BAD_REQUEST,      /* 400: unreadable or conflicting credentials */
+    MAUTH_ANSWER_UNSUPPORTED_ENCODING, /* 415: a body we cannot decode */
+    MAUTH_ANSWER_TOO_LARGE,        /* 413: an XML body beyond the peek limit */
+    MAUTH_ANSWER_UNAVAILABLE       /* 503: the store did not answer */
+} mauth_answer_e;
+
+typedef struct {
+    mauth_answer_e answer;
+    mauth_reason_e reason;         /* PAGE, UNAVAILABLE: the page's sentence */
+    const char *why;               /* a short trace for LogLevel debug */
+} mauth_decision_t;
+
+/* The decision table of the README, as a function: facts in, answer out. */
+void mauth_decide(const mauth_facts_t *facts, mauth_decision_t *decision);
+/* The HTTP status of an answer (0 for PASS and MATCH_CERTIFICATE; the
+ * page's own status is the operator's MAuthErrorStatus). */
+int mauth_answer_status(mauth_answer_e answer, int soap_fault);
 
 /* ---------------------------------------------------------- error bodies */
 

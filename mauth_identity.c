@@ -263,8 +263,7 @@ static void create_store_cache(apr_pool_t *pchild, server_rec *base)
 
 typedef enum {
     WHO_FOUND,
-    WHO_UNKNOWN,        /* no credential, or one the store does not know */
-    WHO_UNDECIDED,      /* the SOAP body is larger than we may read */
+    WHO_UNKNOWN,        /* a credential the store does not know */
     WHO_STORE_ERROR
 } who_e;
 
@@ -432,6 +431,54 @@ static who_e lookup_user(request_rec *r, mauth_server_conf_t *sc, const char *cr
     }
 }
 
+/* ------------------------------------------------- a request's family */
+
+/*
+ * What one client request has shown so far, shared by the request and every
+ * internal redirect and subrequest made for it: the body bytes read to find
+ * SOAP sessions (replayed to whichever handler reads the body) and the
+ * store's answer for each credential, so each is read and looked up once.
+ */
+typedef struct {
+    int soap_read;                     /* soap and soap_tokens are known */
+    mauth_soap_e soap;
+    const char *undecodable;           /* the body's content coding, when we
+                                        * cannot read through it */
+    apr_array_header_t *soap_tokens;   /* const char * */
+    apr_bucket_brigade *kept;          /* body bytes read ahead of the handler */
+    apr_hash_t *lookups;               /* "kind\0credential" -> lookup_t */
+} family_t;
+
+typedef struct {
+    who_e who;
+    mauth_store_user_t user;
+} lookup_t;
+
+static ap_filter_rec_t *replay_filter;
+
+static request_rec *family_head(request_rec *r)
+{
+    while (r->main || r->prev) {
+        r = r->main ? r->main : r->prev;
+    }
+    return r;
+}
+
+static family_t *family_of(request_rec *r)
+{
+    request_rec *head = family_head(r);
+    family_t *family = ap_get_module_config(head->request_config, &mauth_module);
+
+    if (family == NULL) {
+        family = apr_pcalloc(head->pool, sizeof(*family));
+        family->lookups = apr_hash_make(head->pool);
+        family->soap_tokens = apr_array_make(head->pool, 2, sizeof(const char *));
+        family->kept = apr_brigade_create(head->pool, head->connection->bucket_alloc);
+        ap_set_module_config(head->request_config, &mauth_module, family);
+    }
+    return family;
+}
+
 /* ------------------------------------------------- request body */
 
 /* Gives the handler the bytes we read before it, then steps aside. */
@@ -439,7 +486,8 @@ static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
                                 ap_input_mode_t mode, apr_read_type_e block,
                                 apr_off_t readbytes)
 {
-    apr_bucket_brigade *kept = f->ctx;
+    family_t *family = f->ctx;
+    apr_bucket_brigade *kept = family->kept;
     apr_bucket *split;
     apr_status_t rv;
 
@@ -470,11 +518,38 @@ static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
     return APR_SUCCESS;
 }
 
-/* Reads at most limit bytes of the body; the handler still gets all of it. */
-static apr_status_t peek_body(request_rec *r, apr_off_t limit, char **body,
-                              apr_size_t *len, int *complete)
+static int has_replay_filter(request_rec *r)
 {
-    apr_bucket_brigade *kept = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    ap_filter_t *f;
+
+    for (f = r->input_filters; f; f = f->next) {
+        if (f->frec == replay_filter) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whichever request of the family runs a handler reads the body through
+ * the bytes we kept: an internal redirect starts a new filter chain. */
+static void insert_replay(request_rec *r)
+{
+    family_t *family;
+
+    if (r->main || mauth_server_conf(r->server)->engine != 1) {
+        return;
+    }
+    family = ap_get_module_config(family_head(r)->request_config, &mauth_module);
+    if (family && !APR_BRIGADE_EMPTY(family->kept) && !has_replay_filter(r)) {
+        ap_add_input_filter_handle(replay_filter, family, r, r->connection);
+    }
+}
+
+/* Reads at most limit bytes of the body into the family's kept brigade;
+ * the handler still gets all of it. */
+static apr_status_t peek_body(request_rec *r, family_t *family, apr_off_t limit,
+                              char **body, apr_size_t *len, int *complete)
+{
     apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     apr_off_t have = 0;
     apr_status_t rv = APR_SUCCESS;
@@ -491,55 +566,61 @@ static apr_status_t peek_body(request_rec *r, apr_off_t limit, char **body,
             break;
         }
         *complete = APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
-        if ((rv = ap_save_brigade(NULL, &kept, &bb, r->pool)) != APR_SUCCESS) {
+        if ((rv = ap_save_brigade(NULL, &family->kept, &bb, family_head(r)->pool))
+                != APR_SUCCESS) {
             break;
         }
         apr_brigade_cleanup(bb);
-        apr_brigade_length(kept, 1, &have);
+        apr_brigade_length(family->kept, 1, &have);
     }
     /* one byte over the limit was read only to learn that it is over */
     if (have > limit) {
         *complete = 0;
     }
-    ap_add_input_filter(REPLAY_FILTER, kept, r, r->connection);
+    if (!has_replay_filter(r)) {
+        ap_add_input_filter_handle(replay_filter, family, r, r->connection);
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    return apr_brigade_pflatten(kept, body, len, r->pool);
+    return apr_brigade_pflatten(family->kept, body, len, r->pool);
 }
 
-static const char *soap_token(request_rec *r, mauth_dir_conf_t *dc, who_e *why)
+/* The SOAP sessions of the family's body, read once, whatever its content
+ * type: an application may parse any body as XML. */
+static void read_soap(request_rec *r, mauth_dir_conf_t *dc, family_t *family)
 {
-    const char *type = apr_table_get(r->headers_in, "Content-Type");
+    request_rec *owner = r;
     apr_off_t limit = dc->soap_peek_limit > 0 ? dc->soap_peek_limit
                                                : MAUTH_DEFAULT_SOAP_PEEK_LIMIT;
-    const char *token = NULL;
+    const char *coding;
     char *body;
     apr_size_t len;
     int complete;
 
-    if (!ap_request_has_body(r) || type == NULL
-        || !(ap_strcasestr(type, "xml") || apr_table_get(r->headers_in, "SOAPAction"))) {
-        return NULL;
+    /* a subrequest carries no body of its own: its main request's is it */
+    while (owner->main) {
+        owner = owner->main;
     }
-    if (peek_body(r, limit, &body, &len, &complete) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00062)
-                      "could not read the request body to look for a SOAP session");
-        return NULL;
+    family->soap_read = 1;
+    family->soap = MAUTH_SOAP_NOT_XML;
+    if (!ap_request_has_body(owner)) {
+        return;
     }
-    switch (mauth_token_from_soap(r->pool, body, len, complete, &token)) {
-    case MAUTH_SOAP_FOUND:
-        return token;
-    case MAUTH_SOAP_UNDECIDED:
-        *why = WHO_UNDECIDED;
-        return NULL;
-    case MAUTH_SOAP_MALFORMED:
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00063)
-                      "request body is not well-formed XML; no SOAP session in it");
-        return NULL;
-    default:
-        return NULL;
+    coding = apr_table_get(owner->headers_in, "Content-Encoding");
+    if (coding && *coding && strcasecmp(coding, "identity") != 0) {
+        family->soap = MAUTH_SOAP_MALFORMED;
+        family->undecodable = coding;
+        return;
     }
+    if (peek_body(owner, family, limit, &body, &len, &complete) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00062)
+                      "could not read the request body to look for SOAP sessions");
+        family->soap = MAUTH_SOAP_MALFORMED;
+        return;
+    }
+    family->soap = mauth_tokens_from_soap(owner->pool, body, len, complete,
+                                          family->soap_tokens);
 }
 
 /* ------------------------------------------------- who is the user */
@@ -551,121 +632,196 @@ static const mauth_user_source_t default_sources[] = {
     {MAUTH_SOURCE_SOAP, NULL},
 };
 
-static who_e find_user(request_rec *r, mauth_server_conf_t *sc, mauth_dir_conf_t *dc,
-                       mauth_store_user_t *user, const char **how)
+/* Credentials found so far, and whether one could not be read. */
+typedef struct {
+    apr_array_header_t *names;         /* const char *: user names (r->user) */
+    apr_array_header_t *tokens;        /* const char *: session tokens */
+    mauth_identity_e failed;           /* UNREADABLE, UNDECODABLE, TOO_LARGE or NONE */
+    const char *failed_where;
+} credentials_t;
+
+static void cannot_read(credentials_t *cr, mauth_identity_e why, const char *where)
+{
+    if (cr->failed == MAUTH_IDENTITY_NONE) {
+        cr->failed = why;
+        cr->failed_where = where;
+    }
+}
+
+/* found and token: what a finder said of one place */
+static void take(credentials_t *cr, mauth_cred_e found, const char *token, const char *where)
+{
+    if (found == MAUTH_CRED_FOUND) {
+        *(const char **)apr_array_push(cr->tokens) = token;
+    }
+    else if (found == MAUTH_CRED_UNREADABLE) {
+        cannot_read(cr, MAUTH_IDENTITY_UNREADABLE, where);
+    }
+}
+
+static void take_soap(request_rec *r, mauth_dir_conf_t *dc, credentials_t *cr)
+{
+    family_t *family = family_of(r);
+
+    if (!family->soap_read) {
+        read_soap(r, dc, family);
+    }
+    switch (family->soap) {
+    case MAUTH_SOAP_FOUND:
+        apr_array_cat(cr->tokens, family->soap_tokens);
+        break;
+    case MAUTH_SOAP_MALFORMED:
+        if (family->undecodable) {
+            cannot_read(cr, MAUTH_IDENTITY_UNDECODABLE, "request body (content coding)");
+        }
+        else {
+            cannot_read(cr, MAUTH_IDENTITY_UNREADABLE, "request body (XML)");
+        }
+        break;
+    case MAUTH_SOAP_UNDECIDED:
+        cannot_read(cr, MAUTH_IDENTITY_TOO_LARGE, "request body (beyond MAuthSOAPPeekLimit)");
+        break;
+    default:
+        break;
+    }
+}
+
+/* Every credential the location's sources name, read in full: the
+ * application may read any of them, so none is ignored. */
+static void gather_credentials(request_rec *r, mauth_dir_conf_t *dc, credentials_t *cr)
 {
     const mauth_user_source_t *sources = default_sources;
     int count = sizeof(default_sources) / sizeof(default_sources[0]), i;
-    who_e undecided = WHO_UNKNOWN;
+    const char *token = NULL;
+    mauth_cred_e found;
 
+    cr->names = apr_array_make(r->pool, 1, sizeof(const char *));
+    cr->tokens = apr_array_make(r->pool, 4, sizeof(const char *));
+    cr->failed = MAUTH_IDENTITY_NONE;
     if (dc->user_sources) {
         sources = (const mauth_user_source_t *)dc->user_sources->elts;
         count = dc->user_sources->nelts;
     }
     for (i = 0; i < count; i++) {
-        const char *credential = NULL;
-        int token = 1;
         switch (sources[i].kind) {
         case MAUTH_SOURCE_REMOTE_USER:
-            credential = r->user;
-            token = 0;
-            *how = "r->user";
+            if (r->user && *r->user) {
+                *(const char **)apr_array_push(cr->names) = r->user;
+            }
             break;
         case MAUTH_SOURCE_BEARER:
-            credential = mauth_token_from_authorization(
-                r->pool, apr_table_get(r->headers_in, "Authorization"), "Bearer");
-            *how = "Bearer token";
-            break;
         case MAUTH_SOURCE_OAUTH:
-            credential = mauth_token_from_authorization(
-                r->pool, apr_table_get(r->headers_in, "Authorization"), "OAuth");
-            *how = "OAuth token";
+            found = mauth_token_from_authorization(
+                r->pool, apr_table_getm(r->pool, r->headers_in, "Authorization"),
+                sources[i].kind == MAUTH_SOURCE_BEARER ? "Bearer" : "OAuth", &token);
+            take(cr, found, token, "Authorization header");
             break;
         case MAUTH_SOURCE_COOKIE:
-            credential = mauth_token_from_cookie(
-                r->pool, apr_table_get(r->headers_in, "Cookie"), sources[i].name);
-            *how = "session cookie";
+            if (mauth_tokens_from_cookie(r->pool,
+                                         apr_table_getm(r->pool, r->headers_in, "Cookie"),
+                                         sources[i].name, cr->tokens)
+                    == MAUTH_CRED_UNREADABLE) {
+                cannot_read(cr, MAUTH_IDENTITY_UNREADABLE, "session cookie");
+            }
             break;
         case MAUTH_SOURCE_HEADER:
-            credential = apr_table_get(r->headers_in, sources[i].name);
-            *how = "session header";
+            found = mauth_token_from_header(
+                r->pool, apr_table_getm(r->pool, r->headers_in, sources[i].name), &token);
+            take(cr, found, token, "session header");
             break;
         case MAUTH_SOURCE_SOAP:
-            credential = soap_token(r, dc, &undecided);
-            *how = "SOAP SessionHeader";
+            take_soap(r, dc, cr);
             break;
         }
-        if (credential && *credential) {
-            /* the first credential present decides, known or not */
-            return lookup_user(r, sc, credential, token, user);
+    }
+}
+
+/* The store's answer for one credential, asked once per request family. */
+static const lookup_t *look_up(request_rec *r, mauth_server_conf_t *sc, const char *credential,
+                               int token)
+{
+    family_t *family = family_of(r);
+    apr_pool_t *pool = family_head(r)->pool;
+    const char *key = apr_pstrcat(r->pool, token ? "session:" : "user:", credential, NULL);
+    lookup_t *found = apr_hash_get(family->lookups, key, APR_HASH_KEY_STRING);
+
+    if (found == NULL) {
+        found = apr_pcalloc(pool, sizeof(*found));
+        found->who = lookup_user(r, sc, credential, token, &found->user);
+        if (found->who == WHO_FOUND) {
+            /* lookup_user answers from r->pool; the family outlives it */
+            found->user.user_id = apr_pstrdup(pool, found->user.user_id);
+            found->user.username = apr_pstrdup(pool, found->user.username);
+            found->user.org_id = apr_pstrdup(pool, found->user.org_id);
+            found->user.org_name = apr_pstrdup(pool, found->user.org_name);
+        }
+        apr_hash_set(family->lookups, apr_pstrdup(pool, key), APR_HASH_KEY_STRING, found);
+    }
+    return found;
+}
+
+static void fold(request_rec *r, mauth_identity_t *identity, const lookup_t *l,
+                 const mauth_store_user_t **user)
+{
+    mauth_identity_add(identity, l->who == WHO_STORE_ERROR,
+                       l->who == WHO_FOUND ? l->user.user_id : NULL, l->user.enforced);
+    if (l->who == WHO_FOUND) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00067)
+                      "credential names user '%s' of '%s': mutual authentication %s",
+                      l->user.username, l->user.org_name,
+                      l->user.enforced ? "enforced"
+                      : l->user.org_mutual_auth ? "not enforced (no permission)"
+                      : "not enforced (organisation switch off)");
+        if (*user == NULL || l->user.enforced) {
+            *user = &l->user;
         }
     }
-    return undecided;
 }
 
-/* ------------------------------------------------- answers */
-
-static int wants_soap(request_rec *r, mauth_dir_conf_t *dc)
+/* Who the request is, from every credential it carries. */
+static void find_identity(request_rec *r, mauth_server_conf_t *sc, mauth_dir_conf_t *dc,
+                          mauth_identity_t *identity, const mauth_store_user_t **user)
 {
-    const char *type;
+    credentials_t cr;
+    int i;
 
-    if (dc->fault_format == MAUTH_FAULT_SOAP || dc->fault_format == MAUTH_FAULT_JSON) {
-        return dc->fault_format == MAUTH_FAULT_SOAP;
+    memset(identity, 0, sizeof(*identity));
+    *user = NULL;
+    gather_credentials(r, dc, &cr);
+    if (cr.failed != MAUTH_IDENTITY_NONE) {
+        identity->state = cr.failed;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00066)
+                      "a credential cannot be read with certainty: %s", cr.failed_where);
+        return;
     }
-    type = apr_table_get(r->headers_in, "Content-Type");
-    return apr_table_get(r->headers_in, "SOAPAction") != NULL
-           || (type && (ap_strcasestr(type, "text/xml")
-                        || ap_strcasestr(type, "application/soap+xml")));
+    for (i = 0; i < cr.names->nelts; i++) {
+        fold(r, identity, look_up(r, sc, APR_ARRAY_IDX(cr.names, i, const char *), 0), user);
+    }
+    for (i = 0; i < cr.tokens->nelts; i++) {
+        fold(r, identity, look_up(r, sc, APR_ARRAY_IDX(cr.tokens, i, const char *), 1), user);
+    }
 }
 
-/* The standard vhost's refusal: the seed's SOAP fault (500) or its JSON
- * form (401), written by us with its own content type. */
-static int refuse_with_fault(request_rec *r, mauth_dir_conf_t *dc, int status)
-{
-    int soap = wants_soap(r, dc);
-    const char *body = soap ? mauth_render_soap_fault(r->pool)
-                            : mauth_render_json_error(r->pool);
-
-    apr_table_setn(r->notes, "mauth-refused", "mutual-authentication-failed");
-    ap_discard_request_body(r);
-    r->status = status ? status : (soap ? HTTP_INTERNAL_SERVER_ERROR : HTTP_UNAUTHORIZED);
-    ap_set_content_type(r, soap ? "text/xml; charset=UTF-8" : "application/json;charset=UTF-8");
-    ap_set_content_length(r, strlen(body));
-    if (!r->header_only) {
-        ap_rputs(body, r);
-    }
-    return DONE;
-}
-
-static int refuse_unavailable(request_rec *r, mauth_dir_conf_t *dc, mauth_conn_t *mc,
-                              int mutual)
-{
-    if (mutual) {
-        return mauth_refuse_with_page(r, mc, MAUTH_REASON_STORE_UNAVAILABLE,
-                                      HTTP_SERVICE_UNAVAILABLE);
-    }
-    return refuse_with_fault(r, dc, HTTP_SERVICE_UNAVAILABLE);
-}
+/* ------------------------------------------------- certificate match */
 
 /* Whether the connection's leaf is uploaded for the user or its org. */
-static mauth_store_status_e certificate_registered(request_rec *r, mauth_server_conf_t *sc,
-                                                   const mauth_store_user_t *user,
-                                                   const char *fingerprint,
-                                                   mauth_store_match_t *match)
+static mauth_match_e certificate_registered(request_rec *r, mauth_server_conf_t *sc,
+                                            const mauth_store_user_t *user,
+                                            const char *fingerprint)
 {
     unsigned char key[MAUTH_FINGERPRINT_LEN];
     char answer[MAUTH_STORED_USER_MAX];
     apr_size_t len = 0;
     const char *err = NULL;
+    mauth_store_match_t match = {NULL, 0};
     mauth_store_status_e status;
     ap_dbd_t *dbd;
 
     cache_key("certificate", apr_pstrcat(r->pool, user->user_id, "/", user->org_id, NULL),
               fingerprint, key);
     if (store_cache && mauth_cache_get(store_cache, key, apr_time_now(), answer, &len)) {
-        match->org_wide = answer[0] == 'O';
-        match->cert_id = answer + 1;
-        return answer[0] == 'N' ? MAUTH_STORE_NOT_FOUND : MAUTH_STORE_OK;
+        return answer[0] == 'N' ? MAUTH_MATCH_NONE
+               : answer[0] == 'O' ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
     }
     status = MAUTH_STORE_ERROR;
     if ((dbd = acquire_store(r, &err)) != NULL) {
@@ -673,162 +829,89 @@ static mauth_store_status_e certificate_registered(request_rec *r, mauth_server_
         for (attempt = 0; attempt < 2; attempt++) {
             status = store->certificate_matches(r->pool, dbd->driver, dbd->handle,
                                                 dbd->prepared, user, fingerprint,
-                                                apr_time_now(), match, &err);
+                                                apr_time_now(), &match, &err);
             if (status != MAUTH_STORE_ERROR || attempt || !prepare_again(r, sc, dbd)) {
                 break;
             }
         }
     }
-    if (status == MAUTH_STORE_OK) {
-        const char *packed = apr_pstrcat(r->pool, match->org_wide ? "O" : "U",
-                                         match->cert_id ? match->cert_id : "", NULL);
-        cache_answer(sc, key, packed, strlen(packed) + 1, 1);
-    }
-    else if (status == MAUTH_STORE_NOT_FOUND) {
+    switch (status) {
+    case MAUTH_STORE_OK:
+        cache_answer(sc, key, match.org_wide ? "O" : "U", 2, 1);
+        return match.org_wide ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
+    case MAUTH_STORE_NOT_FOUND:
         cache_answer(sc, key, "N", 2, 0);
-    }
-    else {
+        return MAUTH_MATCH_NONE;
+    default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00064)
                       "identity store failed matching a certificate: %s",
                       err ? err : "unknown error");
+        return MAUTH_MATCH_STORE_ERROR;
     }
-    return status;
 }
 
-void mauth_identity_strip_headers(request_rec *r)
-{
-    apr_table_unset(r->headers_in, "Client-Cert");
-    apr_table_unset(r->headers_in, "Client-Cert-Chain");
-}
-
-/* RFC 9440: the leaf and the intermediates as sf-binary, straight from DER. */
-static const char *sf_binary(apr_pool_t *p, X509 *cert)
-{
-    int der_len = i2d_X509(cert, NULL);
-    unsigned char *der, *end;
-    char *out;
-
-    if (der_len <= 0) {
-        return NULL;
-    }
-    der = end = apr_palloc(p, der_len);
-    i2d_X509(cert, &end);
-    out = apr_palloc(p, apr_base64_encode_len(der_len) + 2);
-    out[0] = ':';
-    apr_base64_encode_binary(out + 1, der, der_len);
-    return apr_pstrcat(p, out, ":", NULL);
-}
-
-/* The headers are the same for every request of the connection: encoded
- * once, from the connection's pool. */
+/* RFC 9440 headers for a proxied back end, encoded once per connection. */
 static void forward_client_cert(request_rec *r, mauth_conn_t *mc)
 {
-    X509 *leaf = mauth_ssl_leaf(mc);
-    int i;
+    const char *cert, *chain;
 
-    if (leaf == NULL) {
-        return;
+    mauth_ssl_client_cert_headers(mc, &cert, &chain);
+    if (cert) {
+        apr_table_setn(r->headers_in, "Client-Cert", cert);
     }
-    if (mc->client_cert == NULL) {
-        STACK_OF(X509) *chain = SSL_get_peer_cert_chain(mc->ssl);
-        const char *value;
-        mc->client_cert = sf_binary(mc->c->pool, leaf);
-        for (i = 0; chain && i < sk_X509_num(chain); i++) {
-            X509 *cert = sk_X509_value(chain, i);
-            if (X509_cmp(cert, leaf) != 0 && (value = sf_binary(mc->c->pool, cert)) != NULL) {
-                mc->client_cert_chain = mc->client_cert_chain
-                    ? apr_pstrcat(mc->c->pool, mc->client_cert_chain, ", ", value, NULL)
-                    : value;
-            }
-        }
+    if (chain) {
+        apr_table_setn(r->headers_in, "Client-Cert-Chain", chain);
     }
-    if (mc->client_cert) {
-        apr_table_setn(r->headers_in, "Client-Cert", mc->client_cert);
+}
+
+static void set_user_environment(request_rec *r, const mauth_store_user_t *user,
+                                 mauth_match_e match)
+{
+    if (user) {
+        apr_table_setn(r->subprocess_env, "MAUTH_USER", user->username);
+        apr_table_setn(r->subprocess_env, "MAUTH_ORG", user->org_name);
+        apr_table_setn(r->subprocess_env, "MAUTH_ENFORCED", user->enforced ? "true" : "false");
     }
-    if (mc->client_cert_chain) {
-        apr_table_setn(r->headers_in, "Client-Cert-Chain", mc->client_cert_chain);
+    if (match != MAUTH_MATCH_UNASKED && match != MAUTH_MATCH_STORE_ERROR) {
+        apr_table_setn(r->subprocess_env, "MAUTH_CERT_MATCHED",
+                       match == MAUTH_MATCH_USER ? "user"
+                       : match == MAUTH_MATCH_ORG ? "organization" : "none");
     }
 }
 
 /* ------------------------------------------------- the decision */
 
+/* The identity layer, after authentication (r->user is known): every
+ * request, internal redirects and subrequests too, by the configuration
+ * of the location it reaches. */
 static int check_identity_layer(request_rec *r)
 {
     mauth_server_conf_t *sc = mauth_server_conf(r->server);
     mauth_dir_conf_t *dc = ap_get_module_config(r->per_dir_config, &mauth_module);
-    int mutual = mauth_is_mutual(sc);
-    mauth_conn_t *mc = mutual ? mauth_ssl_conn(r->connection) : NULL;
-    mauth_store_user_t user;
-    mauth_store_match_t match = {NULL, 0};
-    const char *how = "nothing";
-    const char *fingerprint;
+    const mauth_store_user_t *user = NULL;
+    mauth_decision_t decision;
+    mauth_facts_t facts;
+    mauth_conn_t *mc;
 
-    if (sc->engine != 1 || !ap_is_initial_req(r)) {
+    if (sc->engine != 1) {
         return DECLINED;
     }
-    if (mutual && mc && dc->forward_client_cert == 1
-        && mc->verdict.status == MAUTH_VERIFY_SUCCESS) {
+    mc = mauth_chain_facts(r, &facts);
+    if (mc && dc->forward_client_cert == 1 && facts.verdict.status == MAUTH_VERIFY_SUCCESS) {
         forward_client_cert(r, mc);
     }
-    if (dc->enforce != 1) {
+    if (!facts.enforce) {
         return DECLINED;
     }
-    memset(&user, 0, sizeof(user));
-    switch (find_user(r, sc, dc, &user, &how)) {
-    case WHO_STORE_ERROR:
-        return refuse_unavailable(r, dc, mc, mutual);
-    case WHO_UNDECIDED:
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00065)
-                      "refused: the SOAP body is larger than MAuthSOAPPeekLimit and "
-                      "no other credential names the user");
-        return HTTP_REQUEST_ENTITY_TOO_LARGE;
-    case WHO_UNKNOWN:
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00066)
-                      "no user determined (%s); the application decides", how);
-        return DECLINED;
-    case WHO_FOUND:
-        break;
+    find_identity(r, sc, dc, &facts.identity, &user);
+    mauth_decide(&facts, &decision);
+    if (decision.answer == MAUTH_ANSWER_MATCH_CERTIFICATE) {
+        const mauth_cert_info_t *leaf = mauth_ssl_leaf_info(mc);
+        facts.match = certificate_registered(r, sc, user, leaf->fingerprint);
+        mauth_decide(&facts, &decision);
     }
-    apr_table_setn(r->subprocess_env, "MAUTH_USER", user.username);
-    apr_table_setn(r->subprocess_env, "MAUTH_ORG", user.org_name);
-    apr_table_setn(r->subprocess_env, "MAUTH_ENFORCED", user.enforced ? "true" : "false");
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00067)
-                  "user '%s' of '%s' from %s: mutual authentication %s",
-                  user.username, user.org_name, how,
-                  user.enforced ? "enforced"
-                  : user.org_mutual_auth ? "not enforced (no permission)"
-                  : "not enforced (organisation switch off)");
-    if (!user.enforced) {
-        return DECLINED;
-    }
-    if (!mutual) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00068)
-                      "refused user '%s' on the standard port: mutual authentication "
-                      "is enforced for this user", user.username);
-        return refuse_with_fault(r, dc, 0);
-    }
-    if (mc == NULL || mc->verdict.status == MAUTH_VERIFY_NONE) {
-        return mauth_refuse_with_page(r, mc, MAUTH_REASON_NO_CERTIFICATE, 0);
-    }
-    if (mc->verdict.status != MAUTH_VERIFY_SUCCESS) {
-        return mauth_refuse_with_page(r, mc, mc->verdict.reason, 0);
-    }
-    fingerprint = apr_table_get(r->subprocess_env, "MAUTH_CLIENT_CERT_SHA256");
-    switch (certificate_registered(r, sc, &user, fingerprint ? fingerprint : "", &match)) {
-    case MAUTH_STORE_OK:
-        apr_table_setn(r->subprocess_env, "MAUTH_CERT_MATCHED",
-                       match.org_wide ? "organization" : "user");
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00069)
-                      "certificate %s is registered for %s '%s': granted", fingerprint,
-                      match.org_wide ? "organisation" : "user",
-                      match.org_wide ? user.org_name : user.username);
-        return DECLINED;
-    case MAUTH_STORE_NOT_FOUND:
-        apr_table_setn(r->subprocess_env, "MAUTH_CERT_MATCHED", "none");
-        return mauth_refuse_with_page(r, mc, MAUTH_REASON_NOT_REGISTERED, 0);
-    default:
-        return refuse_unavailable(r, dc, mc, mutual);
-    }
+    set_user_environment(r, user, facts.match);
+    return mauth_answer(r, mc, &decision, user ? user->username : NULL);
 }
 
 void mauth_identity_register_hooks(apr_pool_t *p)
@@ -839,5 +922,7 @@ void mauth_identity_register_hooks(apr_pool_t *p)
     ap_hook_optional_fn_retrieve(retrieve_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(create_store_cache, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(check_identity_layer, NULL, NULL, APR_HOOK_FIRST);
-    ap_register_input_filter(REPLAY_FILTER, replay_body, NULL, AP_FTYPE_RESOURCE);
+    ap_hook_insert_filter(insert_replay, NULL, NULL, APR_HOOK_MIDDLE);
+    replay_filter = ap_register_input_filter(REPLAY_FILTER, replay_body, NULL,
+                                             AP_FTYPE_RESOURCE);
 }

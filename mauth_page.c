@@ -37,6 +37,8 @@ static const struct {
         "Client certificate is not registered for this user."},
     [MAUTH_REASON_STORE_UNAVAILABLE] = {"store-unavailable",
         "Mutual authentication is temporarily unavailable."},
+    [MAUTH_REASON_OTHER_TRUST] = {"other-trust",
+        "Client certificate was verified for another server; connect to this one."},
 };
 
 const char *mauth_reason_sentence(mauth_reason_e reason)

@@ -302,14 +302,15 @@ static const char *element_text(apr_pool_t *p, const apr_xml_elem *e, apr_size_t
     return text;
 }
 
-/* Pushes the token of every sessionId inside header; 0 when one cannot be
- * read with certainty, or there are too many. */
-static int add_session_ids(apr_pool_t *p, const apr_xml_elem *header,
+/* Pushes the token of every sessionId in the document, wherever it is: an
+ * application may look for one anywhere (an XPath //sessionId).  0 when one
+ * cannot be read with certainty, or there are too many. */
+static int add_session_ids(apr_pool_t *p, const apr_xml_elem *root,
                            apr_array_header_t *tokens, int first)
 {
     const apr_xml_elem *e;
 
-    for (e = header->first_child; e; e = next_inside(e, header)) {
+    for (e = root; e; e = next_inside(e, root)) {
         const char *text, *token;
         apr_size_t len;
 
@@ -323,20 +324,6 @@ static int add_session_ids(apr_pool_t *p, const apr_xml_elem *header,
         text = element_text(p, e, &len);
         token = clean_token(p, text, len);
         if (token == NULL || !add_token(tokens, first, token)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* The same for every Header child of the envelope. */
-static int add_headers_session_ids(apr_pool_t *p, const apr_xml_elem *envelope,
-                                   apr_array_header_t *tokens, int first)
-{
-    const apr_xml_elem *header;
-
-    for (header = envelope->first_child; header; header = header->next) {
-        if (strcmp(header->name, "Header") == 0 && !add_session_ids(p, header, tokens, first)) {
             return 0;
         }
     }
@@ -393,7 +380,8 @@ static int markup_in_session_id(const char *body, apr_size_t len)
         while (s < end && !is_xml_space(*s) && !strchr("/><", *s)) {
             s++;
         }
-        next = memchr(s, '<', (apr_size_t)(end - s));
+        /* s <= end here; said so the compiler sees a bounded size */
+        next = s < end ? memchr(s, '<', (apr_size_t)(end - s)) : NULL;
         if (!is_session_id_name(name, s)) {
             continue;
         }
@@ -425,10 +413,10 @@ mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t 
     if (contains(body, len, "<!DOCTYPE") || (doc = parse_xml(p, body, len)) == NULL) {
         return MAUTH_SOAP_MALFORMED;
     }
-    if (doc->root == NULL || strcmp(doc->root->name, "Envelope") != 0) {
+    if (doc->root == NULL) {
         return MAUTH_SOAP_ABSENT;
     }
-    if (!add_headers_session_ids(p, doc->root, tokens, first)
+    if (!add_session_ids(p, doc->root, tokens, first)
         || (tokens->nelts > first && markup_in_session_id(body, len))) {
         tokens->nelts = first;
         return MAUTH_SOAP_MALFORMED;

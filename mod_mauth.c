@@ -10,6 +10,7 @@
  */
 #include "mod_mauth.h"
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "ap_config.h"
 #include "http_core.h"
@@ -367,7 +368,7 @@ static const char *vhost_directive(server_rec *s, const char *name)
 /* Builds the trust a mutual vhost's settings describe; vhosts naming the
  * same roots, CRLs and policy share one, so a large CRL is loaded once. */
 static mauth_trust_t *load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
-                                 apr_hash_t *trusts)
+                                 apr_hash_t *trusts, const unsigned char *generation)
 {
     mauth_crl_check_e check = sc->crl_check == MAUTH_CRL_CHECK_UNSET
                               ? MAUTH_CRL_CHECK_CHAIN : sc->crl_check;
@@ -390,6 +391,7 @@ static mauth_trust_t *load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf
         return NULL;
     }
     trust = mauth_trust_create(p);
+    mauth_trust_set_generation(trust, generation);
     mauth_trust_set_crl_check(trust, check);
     if (sc->verify_depth > 0) {
         mauth_trust_set_depth(trust, sc->verify_depth);
@@ -434,9 +436,10 @@ static mauth_trust_t *load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf
 /* A trust with the vhost's verdict-cache settings; vhosts alike in both
  * share one verdict cache. */
 static apr_status_t attach_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
-                                 apr_hash_t *trusts, apr_hash_t *entries)
+                                 apr_hash_t *trusts, apr_hash_t *entries,
+                                 const unsigned char *generation)
 {
-    mauth_trust_t *trust = load_trust(p, s, sc, trusts);
+    mauth_trust_t *trust = load_trust(p, s, sc, trusts, generation);
     int cache_size = sc->cache_size > 0 ? sc->cache_size : MAUTH_DEFAULT_CACHE_SIZE;
     apr_interval_time_t cache_ttl = sc->cache_ttl >= 0 ? sc->cache_ttl
                                                        : MAUTH_DEFAULT_CACHE_TTL;
@@ -496,7 +499,17 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *base)
 {
     apr_hash_t *trusts = apr_hash_make(ptemp), *entries = apr_hash_make(ptemp);
+    unsigned char generation[MAUTH_GENERATION_LEN];
     server_rec *s;
+
+    /* each load of the configuration (a graceful restart) is a generation
+     * of its own: no verdict of an earlier one is used, even inside a TLS
+     * session resumed with a ticket key that outlived it */
+    if (apr_generate_random_bytes(generation, sizeof(generation)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00047)
+                     "cannot draw random bytes for the trust generation");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     for (s = base; s; s = s->next) {
         mauth_server_conf_t *sc = mauth_server_conf(s);
@@ -504,7 +517,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             continue;
         }
         if (!check_mutual_vhost(s, sc)
-            || attach_trust(pconf, s, sc, trusts, entries) != APR_SUCCESS) {
+            || attach_trust(pconf, s, sc, trusts, entries, generation) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -531,56 +544,74 @@ static void child_init(apr_pool_t *pchild, server_rec *base)
 
 /* ------------------------------------------------------------ per request */
 
-static void set_environment(request_rec *r, mauth_conn_t *mc)
+static void set_environment(request_rec *r, mauth_conn_t *mc, const mauth_verdict_t *v)
 {
     apr_table_t *env = r->subprocess_env;
-    const mauth_verdict_t *v = &mc->verdict;
-    X509 *leaf = mauth_ssl_leaf(mc);
+    const mauth_cert_info_t *leaf;
 
     apr_table_setn(env, "MAUTH_CLIENT_VERIFY", mauth_verdict_text(r->pool, v));
-    if (leaf == NULL) {
+    if (mc == NULL || (leaf = mauth_ssl_leaf_info(mc)) == NULL) {
         return;
     }
-    if (mc->leaf_info == NULL) {
-        mc->leaf_info = apr_palloc(mc->c->pool, sizeof(*mc->leaf_info));
-        mauth_cert_info(mc->c->pool, leaf, mc->leaf_info);
-    }
-    apr_table_setn(env, "MAUTH_CLIENT_CERT_SHA256", mc->leaf_info->fingerprint);
-    apr_table_setn(env, "MAUTH_CLIENT_S_DN", mc->leaf_info->subject_dn);
-    apr_table_setn(env, "MAUTH_CLIENT_I_DN", mc->leaf_info->issuer_dn);
-    apr_table_setn(env, "MAUTH_CLIENT_M_SERIAL", mc->leaf_info->serial);
-    apr_table_setn(env, "MAUTH_CLIENT_V_START", mc->leaf_info->not_before);
-    apr_table_setn(env, "MAUTH_CLIENT_V_END", mc->leaf_info->not_after);
+    apr_table_setn(env, "MAUTH_CLIENT_CERT_SHA256", leaf->fingerprint);
+    apr_table_setn(env, "MAUTH_CLIENT_S_DN", leaf->subject_dn);
+    apr_table_setn(env, "MAUTH_CLIENT_I_DN", leaf->issuer_dn);
+    apr_table_setn(env, "MAUTH_CLIENT_M_SERIAL", leaf->serial);
+    apr_table_setn(env, "MAUTH_CLIENT_V_START", leaf->not_before);
+    apr_table_setn(env, "MAUTH_CLIENT_V_END", leaf->not_after);
 }
 
-/* Answers with the Certificate Error page, unless an ErrorDocument for
- * the status is configured: the operator's page wins.  status 0 means the
- * configured one (MAuthErrorStatus, 403). */
-int mauth_refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reason,
-                           int status)
+mauth_conn_t *mauth_chain_facts(request_rec *r, mauth_facts_t *facts)
 {
+    mauth_server_conf_t *sc = mauth_server_conf(r->server);
     mauth_dir_conf_t *dc = ap_get_module_config(r->per_dir_config, &mauth_module);
-    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
-    int index;
+    mauth_conn_t *mc = NULL;
 
-    if (status == 0) {
-        status = dc->error_status != MAUTH_UNSET ? dc->error_status : HTTP_FORBIDDEN;
+    memset(facts, 0, sizeof(*facts));
+    facts->mutual = mauth_is_mutual(sc);
+    facts->require_certificate = dc->require_certificate == 1;
+    facts->enforce = dc->enforce == 1;
+    if (!facts->mutual) {
+        return NULL;
     }
-    index = ap_index_of_response(status);
-
-    if (mc && mauth_ssl_leaf(mc) && mc->leaf_info) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00050)
-                      "refused client certificate: %s (subject '%s', issuer '%s', "
-                      "serial %s, valid %s to %s)", mauth_reason_sentence(reason),
-                      mc->leaf_info->subject_dn, mc->leaf_info->issuer_dn,
-                      mc->leaf_info->serial, mc->leaf_info->not_before,
-                      mc->leaf_info->not_after);
+    mc = mauth_ssl_conn(r->connection);
+    if (mc == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00052)
+                      "mutual vhost reached without a TLS connection mod_mauth saw begin");
+        facts->verdict.status = MAUTH_VERIFY_FAILED;
+        facts->verdict.reason = MAUTH_REASON_INVALID;
     }
     else {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00051)
-                      "refused request: %s", mauth_reason_sentence(reason));
+        mauth_ssl_verdict_for(mc, sc->trust, apr_time_now(), &facts->verdict,
+                              &facts->other_trust);
     }
-    apr_table_setn(r->notes, "mauth-refused", mauth_reason_token(reason));
+    set_environment(r, mc, &facts->verdict);
+    return mc;
+}
+
+static void log_refusal(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
+                        const char *user)
+{
+    const mauth_cert_info_t *leaf = mc ? mauth_ssl_leaf_info(mc) : NULL;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00050)
+                  "refused %s %s%s%s: %s (%s)%s", r->method, r->uri,
+                  user ? " for user " : "", user ? user : "",
+                  d->reason != MAUTH_REASON_OK ? mauth_reason_sentence(d->reason)
+                                               : "request refused", d->why,
+                  leaf ? apr_psprintf(r->pool, "; certificate subject '%s', issuer '%s', "
+                                      "serial %s, SHA-256 %s", leaf->subject_dn,
+                                      leaf->issuer_dn, leaf->serial, leaf->fingerprint) : "");
+}
+
+/* The Certificate Error page, unless an ErrorDocument for the status is
+ * configured: the operator's page wins. */
+static int refuse_with_page(request_rec *r, mauth_dir_conf_t *dc, mauth_reason_e reason,
+                            int status)
+{
+    core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
+    int index = ap_index_of_response(status);
+
     /* httpd 2.4 keeps ErrorDocument in response_code_exprs, by index */
     if (!(core->response_code_exprs
           && apr_hash_get(core->response_code_exprs, &index, sizeof(index)))) {
@@ -590,38 +621,149 @@ int mauth_refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reas
     return status;
 }
 
-/* The chain layer: runs early, before authentication, so a bad chain is
- * answered with the certificate page rather than a login prompt. */
-static int check_chain_layer(request_rec *r)
+static int wants_soap(request_rec *r, mauth_dir_conf_t *dc)
 {
-    mauth_server_conf_t *sc = mauth_server_conf(r->server);
-    mauth_dir_conf_t *dc;
-    mauth_conn_t *mc;
+    const char *type;
 
-    if (sc->engine == 1 && ap_is_initial_req(r)) {
-        mauth_identity_strip_headers(r);
+    if (dc->fault_format == MAUTH_FAULT_SOAP || dc->fault_format == MAUTH_FAULT_JSON) {
+        return dc->fault_format == MAUTH_FAULT_SOAP;
     }
-    if (!mauth_is_mutual(sc) || !ap_is_initial_req(r)) {
+    type = apr_table_get(r->headers_in, "Content-Type");
+    return apr_table_get(r->headers_in, "SOAPAction") != NULL
+           || (type && (ap_strcasestr(type, "text/xml")
+                        || ap_strcasestr(type, "application/soap+xml")));
+}
+
+/* The standard vhost's refusal: the seed's SOAP fault (500) or its JSON
+ * form (401), written by us with its own content type. */
+static int refuse_with_fault(request_rec *r, int soap, int status)
+{
+    const char *body = soap ? mauth_render_soap_fault(r->pool)
+                            : mauth_render_json_error(r->pool);
+
+    ap_discard_request_body(r);
+    r->status = status;
+    ap_set_content_type(r, soap ? "text/xml; charset=UTF-8" : "application/json;charset=UTF-8");
+    ap_set_content_length(r, strlen(body));
+    if (!r->header_only) {
+        ap_rputs(body, r);
+    }
+    return DONE;
+}
+
+int mauth_answer(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
+                 const char *user)
+{
+    mauth_dir_conf_t *dc = ap_get_module_config(r->per_dir_config, &mauth_module);
+    int soap = wants_soap(r, dc);
+    int status = mauth_answer_status(d->answer, soap);
+    int page_status = dc->error_status != MAUTH_UNSET ? dc->error_status : HTTP_FORBIDDEN;
+
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00053)
+                  "%s: %s", d->answer == MAUTH_ANSWER_PASS ? "pass" : "refuse", d->why);
+    if (d->answer == MAUTH_ANSWER_PASS) {
         return DECLINED;
     }
-    mc = mauth_ssl_conn(r->connection);
-    if (mc == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00052)
-                      "mutual vhost reached without a TLS connection mod_mauth saw begin");
-        return mauth_refuse_with_page(r, NULL, MAUTH_REASON_INVALID, 0);
+    log_refusal(r, mc, d, user);
+    apr_table_setn(r->notes, "mauth-refused", d->answer == MAUTH_ANSWER_FAULT
+                   ? "mutual-authentication-failed" : mauth_reason_token(d->reason));
+    if (d->answer == MAUTH_ANSWER_PAGE) {
+        status = page_status;
     }
-    mauth_ssl_settle(mc, apr_time_now());
-    set_environment(r, mc);
-    dc = ap_get_module_config(r->per_dir_config, &mauth_module);
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00053)
-                  "connection verdict %s; certificate %s here",
-                  mauth_verdict_text(r->pool, &mc->verdict),
-                  dc->require_certificate == 1 ? "required" : "optional");
-    if (mc->verdict.status == MAUTH_VERIFY_FAILED) {
-        return mauth_refuse_with_page(r, mc, mc->verdict.reason, 0);
+    if (r->main) {
+        /* a subrequest's refusal is its status; its body would land in the
+         * main response */
+        return status;
     }
-    if (mc->verdict.status == MAUTH_VERIFY_NONE && dc->require_certificate == 1) {
-        return mauth_refuse_with_page(r, mc, MAUTH_REASON_NO_CERTIFICATE, 0);
+    switch (d->answer) {
+    case MAUTH_ANSWER_PAGE:
+        return refuse_with_page(r, dc, d->reason, status);
+    case MAUTH_ANSWER_FAULT:
+        return refuse_with_fault(r, soap, status);
+    case MAUTH_ANSWER_UNAVAILABLE:
+        return mauth_is_mutual(mauth_server_conf(r->server))
+               ? refuse_with_page(r, dc, d->reason, status)
+               : refuse_with_fault(r, soap, status);
+    case MAUTH_ANSWER_UNSUPPORTED_ENCODING:
+        apr_table_setn(r->err_headers_out, "Accept-Encoding", "identity");
+        return status;
+    default:
+        return status;
+    }
+}
+
+/* An ErrorDocument served for our own refusal is not refused again by the
+ * chain layer (the identity layer still judges its location). */
+static int is_our_error_document(request_rec *r)
+{
+    return r->prev && !r->main && ap_is_HTTP_ERROR(r->prev->status)
+           && apr_table_get(r->prev->notes, "mauth-refused");
+}
+
+/* The chain layer: runs early, before authentication, so a bad chain is
+ * answered with the certificate page rather than a login prompt.  Every
+ * request is judged, internal redirects and subrequests too, by the
+ * configuration of the location it reaches. */
+static int check_chain_layer(request_rec *r)
+{
+    mauth_facts_t facts;
+    mauth_decision_t decision;
+    mauth_conn_t *mc = mauth_chain_facts(r, &facts);
+
+    if (!facts.mutual || is_our_error_document(r)) {
+        return DECLINED;
+    }
+    facts.enforce = 0;    /* the identity layer comes after authentication */
+    mauth_decide(&facts, &decision);
+    return mauth_answer(r, mc, &decision, NULL);
+}
+
+/* Whether a header name is one of the RFC 9440 headers we forward, in any
+ * case and with '-', '_' and '.' alike (CGI and WSGI map them together). */
+static int is_client_cert_header(const char *name)
+{
+    static const char *const forwarded[] = {"client-cert", "client-cert-chain", NULL};
+    const char *const *want;
+
+    for (want = forwarded; *want; want++) {
+        const char *a = name, *b = *want;
+        while (*a && *b && (apr_tolower(*a) == *b
+                            || (*b == '-' && (*a == '_' || *a == '.')))) {
+            a++;
+            b++;
+        }
+        if (*a == '\0' && *b == '\0') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int note_forged(void *names, const char *key, const char *value)
+{
+    if (is_client_cert_header(key)) {
+        *(const char **)apr_array_push(names) = key;
+    }
+    return 1;
+}
+
+/* Client-sent copies of the headers this module forwards, in any spelling,
+ * never reach a back end. */
+static int strip_forged_headers(request_rec *r)
+{
+    apr_array_header_t *names;
+    int i;
+
+    if (mauth_server_conf(r->server)->engine != 1) {
+        return DECLINED;
+    }
+    names = apr_array_make(r->pool, 2, sizeof(const char *));
+    apr_table_do(note_forged, names, r->headers_in, NULL);
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00054)
+                      "removed client-sent request header '%s'", name);
+        apr_table_unset(r->headers_in, name);
     }
     return DECLINED;
 }
@@ -632,6 +774,7 @@ static void register_hooks(apr_pool_t *p)
 
     ap_hook_post_config(post_config, after_ssl, NULL, APR_HOOK_LAST);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(strip_forged_headers, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(check_chain_layer, NULL, NULL, APR_HOOK_FIRST);
     mauth_ssl_register_hooks(p);
     mauth_identity_register_hooks(p);

@@ -11,6 +11,8 @@
 #include "http_config.h"
 #include "http_log.h"
 
+#include "apr_thread_mutex.h"
+
 #include "mauth_core.h"
 
 APLOG_USE_MODULE(mauth);
@@ -92,13 +94,19 @@ typedef struct {
     int forward_client_cert;
 } mauth_dir_conf_t;
 
-/* What one client connection proved in its TLS handshake. */
+/* What one client connection proved in its TLS handshake.  HTTP/2 streams
+ * read it from other threads: everything but c and ssl is written under
+ * lock, and allocated from pool, never from the connection's pool. */
 typedef struct {
     conn_rec *c;
     SSL *ssl;
+    apr_thread_mutex_t *lock;
+    apr_pool_t *pool;
     int settled;                       /* verdict is known */
-    mauth_verdict_t verdict;
-    mauth_cert_info_t *leaf_info;      /* computed on first use */
+    mauth_verdict_t verdict;           /* the handshake's, under its vhost's trust */
+    const mauth_trust_entry_t *rejudged_for; /* the chain judged again for a */
+    mauth_verdict_t rejudged;          /* vhost of another trust */
+    const mauth_cert_info_t *leaf_info;/* computed on first use */
     const char *client_cert;           /* RFC 9440 header values, likewise */
     const char *client_cert_chain;
 } mauth_conn_t;
@@ -109,8 +117,14 @@ typedef struct {
 int mauth_is_mutual(const mauth_server_conf_t *sc);
 
 /* mod_mauth.c */
-int mauth_refuse_with_page(request_rec *r, mauth_conn_t *mc, mauth_reason_e reason,
-                           int status);
+/* The chain layer's facts for r (role, location settings, the connection's
+ * verdict under this vhost's trust), with the MAUTH_CLIENT_* environment
+ * set; returns the connection, NULL on a standard vhost. */
+mauth_conn_t *mauth_chain_facts(request_rec *r, mauth_facts_t *facts);
+/* Sends a decision: DECLINED for a pass, else the status, with the page or
+ * the fault written where the answer has one (never in a subrequest). */
+int mauth_answer(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
+                 const char *user);
 
 /* mauth_identity.c: the second layer of the seeds */
 const char *mauth_cmd_Enforce(cmd_parms *cmd, void *dcv, int on);
@@ -123,16 +137,20 @@ const char *mauth_cmd_StoreCacheTimeout(cmd_parms *cmd, void *dummy,
                                         const char *positive, const char *negative);
 const char *mauth_cmd_StoreCacheSize(cmd_parms *cmd, void *dummy, const char *arg);
 void mauth_identity_register_hooks(apr_pool_t *p);
-/* Removes client-sent copies of the headers this module forwards. */
-void mauth_identity_strip_headers(request_rec *r);
 
 /* mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);
 mauth_conn_t *mauth_ssl_conn(conn_rec *c);
-/* Makes the connection's verdict final (resumed sessions, no certificate)
- * and ages it to now. */
-void mauth_ssl_settle(mauth_conn_t *mc, apr_time_t now);
-X509 *mauth_ssl_leaf(const mauth_conn_t *mc);
+/* The connection's verdict for a vhost of trust entry, aged to now: the
+ * handshake's when made under that trust, else the chain judged again;
+ * *other_trust when the chain is not at hand (a resumed session).
+ * Thread-safe. */
+void mauth_ssl_verdict_for(mauth_conn_t *mc, mauth_trust_entry_t *entry, apr_time_t now,
+                           mauth_verdict_t *out, int *other_trust);
+/* The leaf's facts, or NULL without a certificate; computed once. */
+const mauth_cert_info_t *mauth_ssl_leaf_info(mauth_conn_t *mc);
+/* RFC 9440 values of the connection's certificates (NULL when none). */
+void mauth_ssl_client_cert_headers(mauth_conn_t *mc, const char **cert, const char **chain);
 void mauth_conn_logger(conn_rec *c, mauth_logger_t *logger);
 
 #endif /* MOD_MAUTH_H */

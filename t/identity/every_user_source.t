@@ -102,27 +102,35 @@ subtest 'SOAP body on the mutual vhost with the registered certificate: 200, ide
     assert_passed($res, user => $enforced, matched => 'user', body => $body);
 };
 
-subtest 'the first credential present decides, known or not (MAuthUserSource bearer cookie:MAUTHSID)' => sub {
-    # unknown Bearer first: the valid cookie behind it is not consulted
+subtest 'every credential counts, known or not (MAuthUserSource bearer cookie:MAUTHSID)' => sub {
+    # an unknown Bearer first does not hide the enforced user's cookie
     my $res = id_request(vhost => $S, path => '/id/order/backend.cgi',
                          headers => [Authorization => 'Bearer ' . uname('unknown'),
                                      Cookie => "MAUTHSID=$etok"]);
-    assert_declined($res);
-    # no Bearer: the cookie decides
+    assert_fault($res, format => 'json');
+    # the cookie alone
     $res = id_request(vhost => $S, path => '/id/order/backend.cgi',
                       headers => [Cookie => "MAUTHSID=$etok"]);
     assert_fault($res, format => 'json');
-    # Bearer of the plain user wins over the enforced user's cookie
+    # the plain user's Bearer beside the enforced user's cookie: two users
     $res = id_request(vhost => $S, path => '/id/order/backend.cgi',
                       headers => [Authorization => "Bearer $ptok", Cookie => "MAUTHSID=$etok"]);
+    assert_refused($res, 400);
+    # both credentials of the plain user: one user
+    $res = id_request(vhost => $S, path => '/id/order/backend.cgi',
+                      headers => [Authorization => "Bearer $ptok", Cookie => "MAUTHSID=$ptok"]);
     assert_passed($res, user => $plain);
 };
 
-subtest 'default order: a Bearer token wins over the SOAP SessionHeader' => sub {
+subtest 'a Bearer token and a SOAP SessionHeader naming different users: 400' => sub {
     my $body = soap_envelope(session => $etok);
     my $res = id_request(vhost => $S, path => '/id/enforce/backend.cgi', body => $body, @xml,
                          headers => [@soapaction, Authorization => "Bearer $ptok"]);
-    assert_passed($res, user => $plain, body => $body);
+    assert_refused($res, 400);
+    # the same user in both: that user's rule
+    $res = id_request(vhost => $S, path => '/id/enforce/backend.cgi', body => $body, @xml,
+                      headers => [@soapaction, Authorization => "Bearer $etok"]);
+    assert_fault($res, format => 'soap');
 };
 
 subtest 'r->user from mod_auth_basic + mod_authn_file' => sub {
@@ -154,8 +162,8 @@ subtest 'r->user from mod_auth_basic + mod_authn_file' => sub {
     ok(!id_ran($res->{id}), 'back end did not run');
 };
 
-subtest 'a token with spaces or control characters is not looked up' => sub {
+subtest 'a token with spaces cannot be read for certain: 400, not looked up' => sub {
     my $res = id_request(vhost => $S, path => '/id/header/backend.cgi',
                          headers => ['X-MAuth-Session' => "$etok x"]);
-    assert_declined($res);
+    assert_refused($res, 400);
 };

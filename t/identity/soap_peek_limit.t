@@ -68,18 +68,15 @@ subtest 'default limit: a 65,000-byte body is read, the user found, the body int
     assert_passed($res, user => $plain, body => $body);
 };
 
-subtest 'over the limit, then a Bearer token (MAuthUserSource soap bearer): the token decides, body intact' => sub {
+subtest 'over the limit with a Bearer token too (MAuthUserSource soap bearer): still 413' => sub {
+    # the body may name another user than the token: it cannot be left unread
     my $body = soap_envelope(session => $etok, size => 150_000);
     my $res = id_request(vhost => $S, path => '/id/peek-then-bearer/backend.cgi', body => $body,
                          @xml, headers => [@soapaction, Authorization => "Bearer $ptok"]);
-    assert_passed($res, user => $plain, body => $body);
-    $res = id_request(vhost => $S, path => '/id/peek-then-bearer/backend.cgi', body => $body,
-                      @xml, headers => [@soapaction, Authorization => "Bearer $etok"]);
-    assert_fault($res, format => 'soap');
-    # on the mutual vhost, the enforced user with its certificate
+    assert_413($res);
     $res = id_request(vhost => $M, path => '/id/peek-then-bearer/backend.cgi', cert => 'alice',
                       body => $body, @xml, headers => [@soapaction, Authorization => "Bearer $etok"]);
-    assert_passed($res, user => $enforced, matched => 'user', body => $body);
+    assert_413($res);
 };
 
 subtest 'over the limit with neither a SessionHeader nor a token behind it: still 413' => sub {
@@ -89,16 +86,16 @@ subtest 'over the limit with neither a SessionHeader nor a token behind it: stil
     assert_413($res);
 };
 
-subtest 'a large body that is not SOAP (no XML type, no SOAPAction) is not read: back end gets it whole' => sub {
+subtest 'a large body that is not XML is read only to see that: back end gets it whole' => sub {
     my $body = join '', map { chr(($_ * 7) % 256) } 0 .. 199_999;
     my $res = id_request(vhost => $S, path => '/id/peek/backend.cgi', body => $body,
                          content_type => 'application/octet-stream');
     assert_declined($res, body => $body);
 };
 
-subtest 'a SOAP body within the limit but binary junk after the XML: malformed, declined, body intact' => sub {
+subtest 'a SOAP body within the limit but binary junk after the XML: unreadable, 400' => sub {
     my $body = soap_envelope(session => $etok) . "\x00\x01\x02junk";
     my $res = id_request(vhost => $S, path => '/id/peek/backend.cgi', body => $body, @xml,
                          headers => [@soapaction]);
-    assert_declined($res, body => $body);
+    assert_refused($res, 400);
 };

@@ -42,6 +42,27 @@ my @evil = (
 sub xml_escape { my $s = shift; $s =~ s/&/&amp;/g; $s =~ s/</&lt;/g; $s =~ s/'/&apos;/g;
                  $s =~ s/"/&quot;/g; $s }
 
+# A token with blanks cannot be read for certain (400), nor one with a comma
+# where headers merge with commas; in a cookie (split at ';' and ','), nor
+# one a framework would decode ('%', '\\') or unquote ('"').
+sub unreadable {
+    my ($src, $t) = @_;
+    return 1 if $t =~ /\s/;
+    return $t =~ /[%\\"]/ if $src eq 'cookie';
+    return $src ne 'soap' && $t =~ /,/;
+}
+
+sub resolves_to_nobody {
+    my ($res, $src, $t) = @_;
+    if (unreadable($src, $t)) {
+        is($res->{status}, 400, "$src '$t': unreadable, 400") or diag describe($res);
+        ok(!id_ran($res->{id}), "$src '$t': the application did not run");
+        return;
+    }
+    is($res->{status}, 200, "$src '$t': the application answers") or diag describe($res);
+    ok(!exists $res->{env}->{MAUTH_USER}, "$src '$t': no user");
+}
+
 subtest 'injection-shaped tokens in every token source resolve to nobody' => sub {
     for my $t (@evil) {
         my %where = (
@@ -52,17 +73,14 @@ subtest 'injection-shaped tokens in every token source resolve to nobody' => sub
         );
         for my $src (sort keys %where) {
             my ($path, @args) = @{ $where{$src} };
-            my $res = id_request(vhost => $S, path => $path, @args);
-            is($res->{status}, 200, "$src '$t': the application answers")
-                or diag describe($res);
-            ok(!exists $res->{env}->{MAUTH_USER}, "$src '$t': no user");
+            resolves_to_nobody(id_request(vhost => $S, path => $path, @args), $src, $t);
         }
         my $body = soap_envelope(session => xml_escape($t));
         my $res = id_request(vhost => $S, path => '/id/soap/backend.cgi', body => $body, @xml,
                              headers => ['SOAPAction' => '""']);
-        is($res->{status}, 200, "soap '$t': the application answers") or diag describe($res);
-        ok(!exists $res->{env}->{MAUTH_USER}, "soap '$t': no user");
-        is($res->{env}->{BODY_SHA256}, Digest::SHA::sha256_hex($body), "soap '$t': body intact");
+        resolves_to_nobody($res, 'soap', $t);
+        is($res->{env}->{BODY_SHA256}, Digest::SHA::sha256_hex($body), "soap '$t': body intact")
+            unless unreadable('soap', $t);
     }
 };
 

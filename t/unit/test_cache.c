@@ -218,6 +218,7 @@ static mauth_verdict_t success_verdict(uint64_t n, apr_time_t valid_until)
     v.valid_until = valid_until;
     v.reason_after = MAUTH_REASON_EXPIRED;
     key_of(n, v.chain_key);
+    memset(v.trust_id, (int)(n & 0xff) ^ 0x3c, sizeof(v.trust_id));
     return v;
 }
 
@@ -293,6 +294,7 @@ UNIT_TEST(verdict_survives_encode_decode)
         CHECK_INT(out.error_depth, in[i].error_depth);
         CHECK_INT(out.valid_until, in[i].valid_until);
         CHECK(memcmp(out.chain_key, in[i].chain_key, MAUTH_FINGERPRINT_LEN) == 0);
+        CHECK(memcmp(out.trust_id, in[i].trust_id, MAUTH_TRUST_ID_LEN) == 0);
     }
 }
 
@@ -312,7 +314,7 @@ UNIT_TEST(verdict_decode_rejects_bad_input)
     bad[0] ^= 0x20;                                   /* magic */
     CHECK(!mauth_verdict_decode(bad, sizeof(wire), &out));
     memcpy(bad, wire, sizeof(wire));
-    bad[3] = 2;                                       /* format version */
+    bad[3] = 1;                                       /* an older format version */
     CHECK(!mauth_verdict_decode(bad, sizeof(wire), &out));
     memcpy(bad, wire, sizeof(wire));
     bad[12] = MAUTH_VERIFY_FAILED + 1;                /* status */

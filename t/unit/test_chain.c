@@ -1211,6 +1211,87 @@ UNIT_TEST(roots_and_crls_load_from_directories)
     CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
 }
 
+/* ------------------------------------------------- trust identity */
+
+UNIT_TEST(verdict_names_the_trust_that_made_it)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, w.leaf.cert, w.sent, &v);
+    CHECK(memcmp(v.trust_id, mauth_trust_id(t), MAUTH_TRUST_ID_LEN) == 0);
+    CHECK(mauth_verdict_is_for(&v, mauth_trust_id(t)));
+    /* a refusal is bound too: another trust may accept the chain */
+    verify(t, w.leaf.cert, NULL, &v);
+    CHECK_INT(v.status, MAUTH_VERIFY_FAILED);
+    CHECK(mauth_verdict_is_for(&v, mauth_trust_id(t)));
+}
+
+UNIT_TEST(trust_id_differs_by_roots_crls_policy_and_generation)
+{
+    world_t w;
+    tp_id_t other_root;
+    const char *err = NULL;
+    unsigned char gen1[MAUTH_GENERATION_LEN], gen2[MAUTH_GENERATION_LEN];
+    mauth_trust_t *base, *same, *roots, *crls, *policy, *g1, *g1_again, *g2;
+    mauth_verdict_t v;
+
+    world_make(p, &w);
+    other_root = tp_root(p, "Other Root CA");
+    memset(gen1, 1, sizeof(gen1));
+    memset(gen2, 2, sizeof(gen2));
+    base = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN);
+    same = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN);
+    roots = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){other_root.cert, NULL},
+                     (X509_CRL *[]){w.root_crl, w.inter_crl, NULL}, NULL, &err);
+    crls = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                    (X509_CRL *[]){w.root_crl, NULL}, NULL, &err);
+    policy = world_trust(p, &w, MAUTH_CRL_CHECK_LEAF);
+    g1 = tp_trust_of_generation(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                                (X509_CRL *[]){w.root_crl, w.inter_crl, NULL}, gen1,
+                                NULL, &err);
+    g1_again = tp_trust_of_generation(p, MAUTH_CRL_CHECK_CHAIN,
+                                      (X509 *[]){w.root.cert, NULL},
+                                      (X509_CRL *[]){w.root_crl, w.inter_crl, NULL}, gen1,
+                                      NULL, &err);
+    g2 = tp_trust_of_generation(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                                (X509_CRL *[]){w.root_crl, w.inter_crl, NULL}, gen2,
+                                NULL, &err);
+    CHECK_MSG(base && same && roots && crls && policy && g1 && g1_again && g2,
+              "a trust failed: %s", err ? err : "(see above)");
+    CHECK(memcmp(mauth_trust_id(base), mauth_trust_id(same), MAUTH_TRUST_ID_LEN) == 0);
+    CHECK(memcmp(mauth_trust_id(g1), mauth_trust_id(g1_again), MAUTH_TRUST_ID_LEN) == 0);
+    CHECK(memcmp(mauth_trust_id(base), mauth_trust_id(roots), MAUTH_TRUST_ID_LEN) != 0);
+    CHECK(memcmp(mauth_trust_id(base), mauth_trust_id(crls), MAUTH_TRUST_ID_LEN) != 0);
+    CHECK(memcmp(mauth_trust_id(base), mauth_trust_id(policy), MAUTH_TRUST_ID_LEN) != 0);
+    CHECK(memcmp(mauth_trust_id(base), mauth_trust_id(g1), MAUTH_TRUST_ID_LEN) != 0);
+    CHECK(memcmp(mauth_trust_id(g1), mauth_trust_id(g2), MAUTH_TRUST_ID_LEN) != 0);
+    /* a graceful restart's verdicts are not the previous generation's */
+    verify(g1, w.leaf.cert, w.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK(mauth_verdict_is_for(&v, mauth_trust_id(g1_again)));
+    CHECK(!mauth_verdict_is_for(&v, mauth_trust_id(g2)));
+    CHECK(!mauth_verdict_is_for(&v, mauth_trust_id(base)));
+}
+
+UNIT_TEST(no_certificate_verdict_holds_under_any_trust)
+{
+    world_t w;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    unsigned char elsewhere[MAUTH_TRUST_ID_LEN];
+
+    world_make(p, &w);
+    CHECK((t = world_trust(p, &w, MAUTH_CRL_CHECK_CHAIN)) != NULL);
+    verify(t, NULL, NULL, &v);
+    memset(elsewhere, 0x5a, sizeof(elsewhere));
+    CHECK_VERDICT(&v, MAUTH_VERIFY_NONE, MAUTH_REASON_NO_CERTIFICATE);
+    CHECK(mauth_verdict_is_for(&v, elsewhere));
+}
+
 static const unit_test_t tests[] = {
     UNIT(accepts_good_ec_leaf),
     UNIT(accepts_good_rsa_leaf),
@@ -1276,6 +1357,9 @@ static const unit_test_t tests[] = {
     UNIT(der_crl_revokes_like_pem),
     UNIT(pem_file_with_several_crls_loads_all),
     UNIT(roots_and_crls_load_from_directories),
+    UNIT(verdict_names_the_trust_that_made_it),
+    UNIT(trust_id_differs_by_roots_crls_policy_and_generation),
+    UNIT(no_certificate_verdict_holds_under_any_trust),
 };
 
 UNIT_MAIN("chain", tests)

@@ -410,20 +410,30 @@ UNIT_TEST(truncated_xml_is_undecided)
     CHECK_STR(soap_bytes(p, "{\"a\": 1", 7, 0), "NOT_XML");
 }
 
-UNIT_TEST(xml_without_session_id_in_a_soap_header_is_absent)
+UNIT_TEST(xml_without_any_session_id_is_absent)
 {
     CHECK_STR(soap(p, "<Envelope><Body><login/></Body></Envelope>"), "ABSENT");
     CHECK_STR(soap(p, "<Envelope/>"), "ABSENT");
     CHECK_STR(soap(p, ENVELOPE("")), "ABSENT");
-    /* a sessionId in the body is not in the header */
-    CHECK_STR(soap(p, "<e:Envelope xmlns:e=\"urn:x\"><e:Body><sessionId>x</sessionId>"
-                      "</e:Body></e:Envelope>"), "ABSENT");
-    /* nor is a Header below the body */
-    CHECK_STR(soap(p, "<Envelope><Body><Header><sessionId>x</sessionId></Header></Body>"
-                      "</Envelope>"), "ABSENT");
-    CHECK_STR(soap(p, "<NotEnvelope><Header><SessionHeader><sessionId>x</sessionId>"
-                      "</SessionHeader></Header></NotEnvelope>"), "ABSENT");
     CHECK_STR(soap(p, "<?xml version=\"1.0\"?><html><body>hello</body></html>"), "ABSENT");
+    /* names are case-sensitive in XML, as in the application's parser */
+    CHECK_STR(soap(p, "<Envelope><Header><SessionID>x</SessionID></Header></Envelope>"),
+              "ABSENT");
+}
+
+/* An application may look for a sessionId anywhere (an XPath //sessionId):
+ * outside the SOAP header it is still a credential. */
+UNIT_TEST(session_id_outside_the_soap_header_counts_too)
+{
+    CHECK_STR(soap(p, "<e:Envelope xmlns:e=\"urn:x\"><e:Body><sessionId>x</sessionId>"
+                      "</e:Body></e:Envelope>"), "FOUND x");
+    CHECK_STR(soap(p, "<Envelope><Body><Header><sessionId>x</sessionId></Header></Body>"
+                      "</Envelope>"), "FOUND x");
+    CHECK_STR(soap(p, "<NotEnvelope><Header><SessionHeader><sessionId>x</sessionId>"
+                      "</SessionHeader></Header></NotEnvelope>"), "FOUND x");
+    CHECK_STR(soap(p, "<sessionId>x</sessionId>"), "FOUND x");
+    CHECK_STR(soap(p, "<Envelope><Header><sessionId>a</sessionId></Header><Body>"
+                      "<sessionId>b</sessionId></Body></Envelope>"), "FOUND a b");
 }
 
 UNIT_TEST(session_id_in_any_namespace_and_at_any_depth_is_found)
@@ -499,7 +509,7 @@ UNIT_TEST(comments_around_session_ids_are_harmless)
 {
     CHECK_STR(soap(p, "<!-- request --><Envelope><!--h--><Header><!--s-->"
                       "<sessionId a=\"1\">AB</sessionId><!--after--></Header>"
-                      "<Body><sessionId/><!--x--></Body></Envelope>"), "FOUND AB");
+                      "<Body><login/><!--x--></Body></Envelope>"), "FOUND AB");
 }
 
 UNIT_TEST(empty_or_unclean_session_id_is_malformed)
@@ -608,7 +618,8 @@ static const unit_test_t tests[] = {
     UNIT(body_that_does_not_start_like_xml_is_not_xml),
     UNIT(utf16_and_utf32_bodies_are_malformed),
     UNIT(truncated_xml_is_undecided),
-    UNIT(xml_without_session_id_in_a_soap_header_is_absent),
+    UNIT(xml_without_any_session_id_is_absent),
+    UNIT(session_id_outside_the_soap_header_counts_too),
     UNIT(session_id_in_any_namespace_and_at_any_depth_is_found),
     UNIT(decoy_session_header_first_gives_both_tokens),
     UNIT(decoy_session_header_in_another_namespace_gives_both_tokens),

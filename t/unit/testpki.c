@@ -413,11 +413,22 @@ mauth_trust_t *tp_trust(apr_pool_t *p, mauth_crl_check_e check, X509 *const *roo
                         X509_CRL *const *crls, const mauth_logger_t *log,
                         const char **err)
 {
+    return tp_trust_of_generation(p, check, roots, crls, NULL, log, err);
+}
+
+mauth_trust_t *tp_trust_of_generation(apr_pool_t *p, mauth_crl_check_e check,
+                                      X509 *const *roots, X509_CRL *const *crls,
+                                      const unsigned char *generation,
+                                      const mauth_logger_t *log, const char **err)
+{
     mauth_trust_t *trust = mauth_trust_create(p);
     const char *dir = tp_tmpdir(p), *path;
     BIO *bio;
     int i;
 
+    if (generation) {
+        mauth_trust_set_generation(trust, generation);
+    }
     mauth_trust_set_crl_check(trust, check);
     bio = create_file(p, dir, "roots.pem", &path);
     for (i = 0; roots && roots[i]; i++) {

@@ -105,5 +105,10 @@ const char *tp_write_crls(apr_pool_t *p, const char *dir, const char *name,
 mauth_trust_t *tp_trust(apr_pool_t *p, mauth_crl_check_e check, X509 *const *roots,
                         X509_CRL *const *crls, const mauth_logger_t *log,
                         const char **err);
+/* The same, for a given configuration generation (MAUTH_GENERATION_LEN bytes). */
+mauth_trust_t *tp_trust_of_generation(apr_pool_t *p, mauth_crl_check_e check,
+                                      X509 *const *roots, X509_CRL *const *crls,
+                                      const unsigned char *generation,
+                                      const mauth_logger_t *log, const char **err);
 
 #endif /* MAUTH_TESTPKI_H */

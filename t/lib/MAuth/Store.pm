@@ -35,7 +35,7 @@ our @EXPORT = qw(
     pg_stop pg_start pg_running
     id_request id_ran runlog_mark
     expected_page expected_soap_fault expected_json_error
-    soap_envelope assert_page assert_fault assert_passed assert_declined
+    soap_envelope assert_page assert_fault assert_passed assert_declined assert_refused
     cert_sha256 cert_der sf_binary pki describe
     error_log_mark error_log_since wait_cache
     basic_auth_available write_htpasswd
@@ -537,6 +537,15 @@ sub assert_passed {
 
 # assert_declined($res, body => BYTES): the module let the application
 # answer without naming a user.
+# assert_refused($res, STATUS): refused with STATUS, the back end not run.
+sub assert_refused {
+    my ($res, $status) = @_;
+    my $ok = Test::More::is($res->{status}, $status, "HTTP status $status")
+        or Test::More::diag(describe($res));
+    $ok &= Test::More::ok(!id_ran($res->{id}), 'back end did not run');
+    return $ok;
+}
+
 sub assert_declined {
     my ($res, %a) = @_;
     my $ok = assert_passed($res, %a);

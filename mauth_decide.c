@@ -1,0 +1,190 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_decide.c: the decision of both layers, from facts to an answer.
+ *
+ * The glue gathers what the request carries (the connection's verdict under
+ * this vhost's trust, the users its credentials name, whether the leaf is
+ * registered) and sends what comes out.  Nothing here reads a request, asks
+ * the store or writes a response, so every row of the README's decision
+ * table is a unit test.  Anything not known for certain refuses.
+ */
+#include <string.h>
+
+#include "mauth_core.h"
+
+void mauth_identity_add(mauth_identity_t *id, int store_error, const char *user_id,
+                        int enforced)
+{
+    id->credentials++;
+    switch (id->state) {
+    case MAUTH_IDENTITY_NONE:
+        if (store_error) {
+            id->state = MAUTH_IDENTITY_STORE_ERROR;
+        }
+        else if (user_id) {
+            id->state = MAUTH_IDENTITY_USER;
+            id->user_id = user_id;
+            id->enforced = enforced;
+        }
+        break;
+    case MAUTH_IDENTITY_USER:
+        if (store_error) {
+            id->state = MAUTH_IDENTITY_STORE_ERROR;
+        }
+        else if (user_id && strcmp(user_id, id->user_id) != 0) {
+            id->state = MAUTH_IDENTITY_CONFLICT;
+        }
+        break;
+    case MAUTH_IDENTITY_STORE_ERROR:
+        /* a conflict is certain whatever the store would have said */
+        break;
+    default:
+        /* CONFLICT, UNREADABLE, UNDECODABLE, TOO_LARGE are final */
+        break;
+    }
+}
+
+static void answer(mauth_decision_t *d, mauth_answer_e a, mauth_reason_e reason,
+                   const char *why)
+{
+    d->answer = a;
+    d->reason = reason;
+    d->why = why;
+}
+
+/* The chain layer: a mutual vhost refuses a chain it did not accept, and a
+ * missing one where a certificate is required, whoever the user. */
+static int decide_chain(const mauth_facts_t *f, mauth_decision_t *d)
+{
+    if (!f->mutual) {
+        return 0;
+    }
+    if (f->other_trust) {
+        answer(d, MAUTH_ANSWER_MISDIRECTED, MAUTH_REASON_OTHER_TRUST,
+               "the session's verdict was made under another trust");
+        return 1;
+    }
+    if (f->verdict.status == MAUTH_VERIFY_FAILED) {
+        answer(d, MAUTH_ANSWER_PAGE, f->verdict.reason, "the chain failed validation");
+        return 1;
+    }
+    if (f->verdict.status == MAUTH_VERIFY_NONE && f->require_certificate) {
+        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NO_CERTIFICATE,
+               "a certificate is required here");
+        return 1;
+    }
+    return 0;
+}
+
+/* Credentials that do not name one user for certain. */
+static int decide_identity(const mauth_facts_t *f, mauth_decision_t *d)
+{
+    switch (f->identity.state) {
+    case MAUTH_IDENTITY_NONE:
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK,
+               "no credential names a known user; the application decides");
+        return 1;
+    case MAUTH_IDENTITY_CONFLICT:
+        answer(d, MAUTH_ANSWER_BAD_REQUEST, MAUTH_REASON_OK,
+               "credentials name different users");
+        return 1;
+    case MAUTH_IDENTITY_UNREADABLE:
+        answer(d, MAUTH_ANSWER_BAD_REQUEST, MAUTH_REASON_OK,
+               "a credential is present but cannot be read");
+        return 1;
+    case MAUTH_IDENTITY_UNDECODABLE:
+        answer(d, MAUTH_ANSWER_UNSUPPORTED_ENCODING, MAUTH_REASON_OK,
+               "the body's content coding hides what credentials it holds");
+        return 1;
+    case MAUTH_IDENTITY_TOO_LARGE:
+        answer(d, MAUTH_ANSWER_TOO_LARGE, MAUTH_REASON_OK,
+               "an XML body longer than MAuthSOAPPeekLimit");
+        return 1;
+    case MAUTH_IDENTITY_STORE_ERROR:
+        answer(d, MAUTH_ANSWER_UNAVAILABLE, MAUTH_REASON_STORE_UNAVAILABLE,
+               "the store did not answer");
+        return 1;
+    case MAUTH_IDENTITY_USER:
+        break;
+    }
+    if (!f->identity.enforced) {
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, "user not enforced");
+        return 1;
+    }
+    return 0;
+}
+
+/* An enforced user: no fallback to the standard vhost, and on the mutual
+ * one a valid chain whose leaf is registered for the user or its org. */
+static void decide_enforced(const mauth_facts_t *f, mauth_decision_t *d)
+{
+    if (!f->mutual) {
+        answer(d, MAUTH_ANSWER_FAULT, MAUTH_REASON_OK,
+               "enforced user on the standard vhost");
+        return;
+    }
+    if (f->verdict.status != MAUTH_VERIFY_SUCCESS) {
+        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NO_CERTIFICATE,
+               "enforced user without a certificate");
+        return;
+    }
+    switch (f->match) {
+    case MAUTH_MATCH_UNASKED:
+        answer(d, MAUTH_ANSWER_MATCH_CERTIFICATE, MAUTH_REASON_OK,
+               "enforced user with a valid chain");
+        break;
+    case MAUTH_MATCH_USER:
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, "certificate registered for the user");
+        break;
+    case MAUTH_MATCH_ORG:
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK,
+               "certificate registered for the organisation");
+        break;
+    case MAUTH_MATCH_NONE:
+        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NOT_REGISTERED,
+               "certificate not registered for the user");
+        break;
+    case MAUTH_MATCH_STORE_ERROR:
+        answer(d, MAUTH_ANSWER_UNAVAILABLE, MAUTH_REASON_STORE_UNAVAILABLE,
+               "the store did not answer the certificate match");
+        break;
+    }
+}
+
+void mauth_decide(const mauth_facts_t *f, mauth_decision_t *d)
+{
+    if (decide_chain(f, d)) {
+        return;
+    }
+    if (!f->enforce) {
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, "no identity verification here");
+        return;
+    }
+    if (decide_identity(f, d)) {
+        return;
+    }
+    decide_enforced(f, d);
+}
+
+int mauth_answer_status(mauth_answer_e a, int soap_fault)
+{
+    switch (a) {
+    case MAUTH_ANSWER_PAGE:
+        return 403;
+    case MAUTH_ANSWER_FAULT:
+        return soap_fault ? 500 : 401;
+    case MAUTH_ANSWER_MISDIRECTED:
+        return 421;
+    case MAUTH_ANSWER_BAD_REQUEST:
+        return 400;
+    case MAUTH_ANSWER_UNSUPPORTED_ENCODING:
+        return 415;
+    case MAUTH_ANSWER_TOO_LARGE:
+        return 413;
+    case MAUTH_ANSWER_UNAVAILABLE:
+        return 503;
+    default:
+        return 0;
+    }
+}
