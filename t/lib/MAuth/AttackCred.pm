@@ -174,17 +174,18 @@ sub ac_request {
 
 # ------------------------------------------------------------ SOAP bodies
 
-# session_header(TOKEN, prefix => 'urn', ns => URI (declared on the
-# element when given), ids => [TOKEN, ...] (several sessionId), raw => TEXT
-# (the sessionId element's content as is))
+# session_header(TOKEN, prefix => 'urn' ('' for none), ns => URI (declared
+# on the element when given), ids => [TOKEN, ...] (several sessionId),
+# raw => TEXT (the sessionId element's content as is))
 sub session_header {
     my ($token, %a) = @_;
     my $p = $a{prefix} // 'urn';
-    my $decl = defined $a{ns} ? qq{ xmlns:$p="$a{ns}"} : '';
+    my $q = $p eq '' ? '' : "$p:";
+    my $decl = defined $a{ns} ? ($p eq '' ? qq{ xmlns="$a{ns}"} : qq{ xmlns:$p="$a{ns}"}) : '';
     my @ids = $a{ids} ? @{ $a{ids} } : ($token);
-    my $inner = join '', map { "<$p:sessionId>$_</$p:sessionId>" }
+    my $inner = join '', map { "<${q}sessionId>$_</${q}sessionId>" }
         (defined $a{raw} ? ($a{raw}) : @ids);
-    return "<$p:SessionHeader$decl>$inner</$p:SessionHeader>";
+    return "<${q}SessionHeader$decl>$inner</${q}SessionHeader>";
 }
 
 # envelope(headers => [SessionHeader XML, ...], before => TEXT (prolog after
