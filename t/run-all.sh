@@ -2,7 +2,8 @@
 # t/run-all.sh: mod_mauth's whole Apache::Test suite, twice:
 #
 #   1. every test (t/run-tests.sh) with the identity store on SQLite;
-#   2. the identity tests (t/identity) again on a real PostgreSQL server
+#   2. the identity tests (t/identity, t/attack/cred_*, t/attack/redirect_*)
+#      again on a real PostgreSQL server
 #      this script starts itself (initdb in a temporary directory, a Unix
 #      socket only, a private port) and always stops.
 #
@@ -153,7 +154,8 @@ case " $STORES " in *" pgsql "*)
                     --params "host=$PGSOCK port=$PGPORT user=postgres dbname=$db" \
                     init >/dev/null
             done
-            [ $# -gt 0 ] || set -- t/identity
+            # the store-facing tests: identity, and the attacks on credentials
+            [ $# -gt 0 ] || set -- t/identity t/attack/cred_*.t t/attack/redirect_*.t
             fresh_identity_logs
             if MAUTH_TEST_DBD_DRIVER=pgsql MAUTH_TEST_DBD_PARAMS="$PARAMS" \
                MAUTH_TEST_DBD_PARAMS_ERRORS="$PARAMS_ERRORS" \
