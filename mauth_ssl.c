@@ -117,9 +117,15 @@ static int verify_client_chain(X509_STORE_CTX *store_ctx, void *arg)
     }
     judge_chain(mc->c, mc->c->pool, sc->trust, X509_STORE_CTX_get0_cert(store_ctx),
                 X509_STORE_CTX_get0_untrusted(store_ctx), apr_time_now(), &verdict);
-    /* the handshake runs in the connection's own thread, before any stream */
+    /* a renegotiation or TLS 1.3 post-handshake authentication may bring
+     * another certificate: nothing computed from the previous one stays */
+    apr_thread_mutex_lock(mc->lock);
     mc->verdict = verdict;
     mc->settled = 1;
+    mc->rejudged_for = NULL;
+    mc->leaf_info = NULL;
+    mc->client_cert = mc->client_cert_chain = NULL;
+    apr_thread_mutex_unlock(mc->lock);
     mauth_verdict_encode(&verdict, wire);
     SSL_SESSION_set1_ticket_appdata(SSL_get0_session(ssl), wire, sizeof(wire));
     X509_STORE_CTX_set_error(store_ctx, verdict.status == MAUTH_VERIFY_SUCCESS

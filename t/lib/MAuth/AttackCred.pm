@@ -94,15 +94,6 @@ sub attack_users {
     };
 }
 
-my $req_counter = 0;
-
-sub new_id {
-    (my $base = $0) =~ s{.*/}{};
-    $base =~ s/\.t$//;
-    $req_counter++;
-    return sprintf 'id-ac-%s-%d-%d-%d', $base, $$, time, $req_counter;
-}
-
 # ac_request(vhost => $M | $S | 'attack_cred_echo', path => '/ac/enforce/app.cgi',
 #            cert => 'alice' | undef, method => 'GET' | 'POST',
 #            headers => [Name => value, ...] (sent in order, duplicates kept),
@@ -112,7 +103,7 @@ sub new_id {
 # application's NAME=VALUE lines, headers the response's (lower-case names).
 sub ac_request {
     my %a = @_;
-    my $id = new_id();
+    my $id = MAuth::Store::new_id();
     my $fail = sub {
         return { status => 0, error => shift, id => $id, headers => {}, body => '',
                  content_type => '', env => {} };
