@@ -27,17 +27,20 @@
 #define MAUTH_LOG_INFO    6
 #define MAUTH_LOG_DEBUG   7
 
-typedef void mauth_log_fn(void *baton, int level, const char *tag,
-                          const char *message);
+/* file and line are the core's own, where the message was written. */
+typedef void mauth_log_fn(void *baton, const char *file, int line, int level,
+                          const char *tag, const char *message);
 typedef struct {
     mauth_log_fn *fn;
     void *baton;
     int level;                 /* messages above this level are not formatted */
 } mauth_logger_t;
 
-void mauth_log(const mauth_logger_t *logger, int level, const char *tag,
-               const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void mauth_log_at(const mauth_logger_t *logger, const char *file, int line, int level,
+                  const char *tag, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+#define mauth_log(logger, level, tag, ...) \
+    mauth_log_at((logger), __FILE__, __LINE__, (level), (tag), __VA_ARGS__)
 #define MAUTH_LOG_ON(logger, lvl) ((logger) && (logger)->fn && (lvl) <= (logger)->level)
 
 /* ---------------------------------------------------------------- verdict */

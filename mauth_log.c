@@ -6,8 +6,8 @@
 
 #include "mauth_core.h"
 
-void mauth_log(const mauth_logger_t *logger, int level, const char *tag,
-               const char *fmt, ...)
+void mauth_log_at(const mauth_logger_t *logger, const char *file, int line, int level,
+                  const char *tag, const char *fmt, ...)
 {
     char message[1024];
     va_list ap;
@@ -18,5 +18,5 @@ void mauth_log(const mauth_logger_t *logger, int level, const char *tag,
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    logger->fn(logger->baton, level, tag, message);
+    logger->fn(logger->baton, file, line, level, tag, message);
 }

@@ -34,11 +34,13 @@ static int ssl_ctx_index = -1;
  * every SSL_CTX mod_ssl makes). */
 static SSL_SESSION *(*mod_ssl_get_session)(SSL *, const unsigned char *, int, int *);
 
-static void log_to_conn(void *baton, int level, const char *tag, const char *message)
+/* The core's messages carry the core's own file and line. */
+static void log_to_conn(void *baton, const char *file, int line, int level, const char *tag,
+                        const char *message)
 {
     conn_rec *c = baton;
 
-    ap_log_cerror(APLOG_MARK, level, 0, c, "%s: %s", tag, message);
+    ap_log_cerror_(file, line, APLOG_MODULE_INDEX, level, 0, c, "%s: %s", tag, message);
 }
 
 void mauth_conn_logger(conn_rec *c, mauth_logger_t *logger)

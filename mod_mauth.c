@@ -365,6 +365,15 @@ static const char *vhost_directive(server_rec *s, const char *name)
     return find_directive(ap_conftree, name);
 }
 
+/* The core's start-up messages, with the core's own file and line. */
+static void log_to_server(void *baton, const char *file, int line, int level,
+                          const char *tag, const char *message)
+{
+    server_rec *s = baton;
+
+    ap_log_error_(file, line, APLOG_MODULE_INDEX, level, 0, s, "%s: %s", tag, message);
+}
+
 /* Builds the trust a mutual vhost's settings describe; vhosts naming the
  * same roots, CRLs and policy share one, so a large CRL is loaded once. */
 static mauth_trust_t *load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
@@ -377,13 +386,14 @@ static mauth_trust_t *load_trust(apr_pool_t *p, server_rec *s, mauth_server_conf
                                      sc->crl_file ? sc->crl_file : "",
                                      sc->crl_path ? sc->crl_path : "", check, sc->verify_depth);
     mauth_trust_t *trust = apr_hash_get(trusts, label, APR_HASH_KEY_STRING);
-    mauth_logger_t logger = {NULL, NULL, 0};
+    mauth_logger_t logger = {log_to_server, s, 0};
     const char *err = NULL, *directive = NULL;
     apr_status_t rv = APR_SUCCESS;
 
     if (trust) {
         return trust;
     }
+    logger.level = ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX);
     if (!sc->ca_file && !sc->ca_path) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00040)
                      "MAuthRole mutual (%s:%u) needs MAuthCACertificateFile or "

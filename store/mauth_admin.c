@@ -382,8 +382,8 @@ static int store_failed(mauth_admin_store_t *store, mauth_store_status_e status)
     return exit_for(status);
 }
 
-static void log_to_stderr(void *baton, int level, const char *tag,
-                          const char *message)
+static void log_to_stderr(void *baton, const char *file, int line, int level,
+                          const char *tag, const char *message)
 {
     static const char *const names[] = {
         "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"

@@ -58,9 +58,49 @@ EOF
 my $ROOTS = qq{    MAuthCACertificateFile "$pki/roots.pem"\n};
 my $CRLS  = qq{    MAuthCARevocationFile "$pki/crls-all.pem"\n};
 
+# int1's CRL again, scoped by an issuing distribution point: a CRL only
+# OpenSSL's extended handling reads, which the module must say at start-up.
+my $idp_crls = "$base/crls-idp.pem";
+{
+    my $ca = "$base/idp-ca";
+    mkpath($ca);
+    open my $i, '>', "$ca/index.txt" or die; close $i;
+    open my $n, '>', "$ca/crlnumber" or die; print $n "1000\n"; close $n;
+    open my $cfg, '>', "$ca/ca.cnf" or die;
+    print $cfg <<"CNF";
+[ca]
+default_ca = idp_ca
+[idp_ca]
+database = $ca/index.txt
+crlnumber = $ca/crlnumber
+default_md = sha256
+default_crl_days = 30
+[idp_ext]
+issuingDistributionPoint = critical, \@idp_section
+[idp_section]
+fullname = URI:http://crl.example.test/int1.crl
+CNF
+    close $cfg;
+    system('openssl', 'ca', '-batch', '-gencrl', '-config', "$ca/ca.cnf",
+           '-keyfile', "$pki/int1.key", '-cert', "$pki/int1.pem", '-crlexts', 'idp_ext',
+           '-out', "$ca/int1-idp.crl") == 0 or die "openssl ca -gencrl failed";
+    open my $out, '>', $idp_crls or die;
+    for my $f ("$pki/root.crl", "$ca/int1-idp.crl", "$pki/int2.crl", "$pki/intrev.crl") {
+        open my $in, '<', $f or die "$f: $!";
+        local $/;
+        print {$out} scalar <$in>;
+    }
+    close $out;
+    chmod 0644, $idp_crls;
+}
+
 my @cases = (
-    # name, vhost body, expect (start|refuse), patterns the error must match
+    # name, vhost body, expect (start|refuse), patterns the messages must
+    # match, the global LogLevel (info when not given)
     ['good_mutual_config_starts', $MUTUAL_SSL . $MAUTH . $ROOTS . $CRLS, 'start', []],
+    ['crl_needing_extended_handling_is_announced_at_the_default_log_level',
+     $MUTUAL_SSL . $MAUTH . $ROOTS . qq{    MAuthCARevocationFile "$idp_crls"\n},
+     'start', [qr/\[mauth:warn\].*MAUTH00001.*crls-idp\.pem.*extended CRL handling/], 'warn'],
     ['missing_root_bundle_is_refused',
      $MUTUAL_SSL . $MAUTH . qq{    MAuthCACertificateFile "$missing"\n} . $CRLS,
      'refuse', [qr/MAuthCACertificateFile/, qr/\Qno-such-roots.pem\E/]],
@@ -120,7 +160,7 @@ sub port_open {
 
 # Returns (started, exit code, messages).
 sub try_start {
-    my ($name, $vhost) = @_;
+    my ($name, $vhost, $loglevel) = @_;
     my $dir = "$base/$name";
     mkpath($dir);
     chmod 0755, $dir;
@@ -139,7 +179,7 @@ DefaultRuntimeDir "$dir"
 PidFile "$dir/httpd.pid"
 ErrorLog "$dir/error_log"
 TypesConfig "$dir/mime.types"
-LogLevel info
+LogLevel $loglevel
 Listen 127.0.0.1:$port
 $loads
 User $user
@@ -209,12 +249,13 @@ sub brief {
 }
 
 for my $case (@cases) {
-    my ($name, $vhost, $expect, $patterns) = @$case;
+    my ($name, $vhost, $expect, $patterns, $loglevel) = @$case;
     (my $label = $name) =~ tr/_/ /;
     subtest $label => sub {
-        my ($started, $rc, $msgs) = try_start($name, $vhost);
+        my ($started, $rc, $msgs) = try_start($name, $vhost, $loglevel // 'info');
         if ($expect eq 'start') {
             ok($started, 'httpd started and listened') or diag("exit $rc:\n" . brief($msgs));
+            like($msgs, $_, "the log says $_") for @$patterns;
             return;
         }
         my $ok = ok(!$started, 'httpd did not start');

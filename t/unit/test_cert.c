@@ -68,11 +68,14 @@ UNIT_TEST(cert_info_keeps_utf8_names_readable)
 }
 
 static int calls;
-static void count_calls(void *baton, int level, const char *tag, const char *message)
+static const char *last_file;
+static void count_calls(void *baton, const char *file, int line, int level, const char *tag,
+                        const char *message)
 {
     apr_array_header_t *lines = baton;
 
     calls++;
+    last_file = file;
     APR_ARRAY_PUSH(lines, const char *) = apr_pstrdup(lines->pool, message);
 }
 
@@ -88,6 +91,8 @@ UNIT_TEST(log_calls_back_only_up_to_its_level)
     mauth_log(&logger, MAUTH_LOG_WARNING, "MAUTH99999", "shown %s %d", "x", 2);
     CHECK_INT(calls, 1);
     CHECK_STR(APR_ARRAY_IDX(lines, 0, const char *), "shown x 2");
+    /* the place is the caller's, not the logger's */
+    CHECK_CONTAINS(last_file, "test_cert.c");
     mauth_log(NULL, MAUTH_LOG_ERR, "MAUTH99999", "nobody listens");
     CHECK_INT(calls, 1);
     memset(big, 'a', sizeof(big) - 1);

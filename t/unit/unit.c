@@ -45,7 +45,8 @@ const char *unit_verdict_text(const mauth_verdict_t *v)
     }
 }
 
-static void capture(void *baton, int level, const char *tag, const char *message)
+static void capture(void *baton, const char *file, int line, int level, const char *tag,
+                    const char *message)
 {
     unit_log_t *log = baton;
 
