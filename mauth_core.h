@@ -318,6 +318,8 @@ typedef enum {
 typedef struct {
     mauth_answer_e answer;
     mauth_reason_e reason;         /* PAGE, UNAVAILABLE: the page's sentence */
+    const char *token;             /* a word for logs and MAUTH_REASON, e.g.
+                                    * "revoked", "conflicting-users" */
     const char *why;               /* a short trace for LogLevel debug */
 } mauth_decision_t;
 

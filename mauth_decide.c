@@ -45,11 +45,13 @@ void mauth_identity_add(mauth_identity_t *id, int store_error, const char *user_
     }
 }
 
+/* token NULL: the reason's own token */
 static void answer(mauth_decision_t *d, mauth_answer_e a, mauth_reason_e reason,
-                   const char *why)
+                   const char *token, const char *why)
 {
     d->answer = a;
     d->reason = reason;
+    d->token = token ? token : mauth_reason_token(reason);
     d->why = why;
 }
 
@@ -61,16 +63,16 @@ static int decide_chain(const mauth_facts_t *f, mauth_decision_t *d)
         return 0;
     }
     if (f->other_trust) {
-        answer(d, MAUTH_ANSWER_MISDIRECTED, MAUTH_REASON_OTHER_TRUST,
+        answer(d, MAUTH_ANSWER_MISDIRECTED, MAUTH_REASON_OTHER_TRUST, NULL,
                "the session's verdict was made under another trust");
         return 1;
     }
     if (f->verdict.status == MAUTH_VERIFY_FAILED) {
-        answer(d, MAUTH_ANSWER_PAGE, f->verdict.reason, "the chain failed validation");
+        answer(d, MAUTH_ANSWER_PAGE, f->verdict.reason, NULL, "the chain failed validation");
         return 1;
     }
     if (f->verdict.status == MAUTH_VERIFY_NONE && f->require_certificate) {
-        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NO_CERTIFICATE,
+        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NO_CERTIFICATE, NULL,
                "a certificate is required here");
         return 1;
     }
@@ -82,34 +84,34 @@ static int decide_identity(const mauth_facts_t *f, mauth_decision_t *d)
 {
     switch (f->identity.state) {
     case MAUTH_IDENTITY_NONE:
-        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, NULL,
                "no credential names a known user; the application decides");
         return 1;
     case MAUTH_IDENTITY_CONFLICT:
-        answer(d, MAUTH_ANSWER_BAD_REQUEST, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_BAD_REQUEST, MAUTH_REASON_OK, "conflicting-users",
                "credentials name different users");
         return 1;
     case MAUTH_IDENTITY_UNREADABLE:
-        answer(d, MAUTH_ANSWER_BAD_REQUEST, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_BAD_REQUEST, MAUTH_REASON_OK, "unreadable-credential",
                "a credential is present but cannot be read");
         return 1;
     case MAUTH_IDENTITY_UNDECODABLE:
-        answer(d, MAUTH_ANSWER_UNSUPPORTED_ENCODING, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_UNSUPPORTED_ENCODING, MAUTH_REASON_OK, "body-encoding",
                "the body's content coding hides what credentials it holds");
         return 1;
     case MAUTH_IDENTITY_TOO_LARGE:
-        answer(d, MAUTH_ANSWER_TOO_LARGE, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_TOO_LARGE, MAUTH_REASON_OK, "body-too-large",
                "an XML body longer than MAuthSOAPPeekLimit");
         return 1;
     case MAUTH_IDENTITY_STORE_ERROR:
-        answer(d, MAUTH_ANSWER_UNAVAILABLE, MAUTH_REASON_STORE_UNAVAILABLE,
+        answer(d, MAUTH_ANSWER_UNAVAILABLE, MAUTH_REASON_STORE_UNAVAILABLE, NULL,
                "the store did not answer");
         return 1;
     case MAUTH_IDENTITY_USER:
         break;
     }
     if (!f->identity.enforced) {
-        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, "user not enforced");
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, NULL, "user not enforced");
         return 1;
     }
     return 0;
@@ -120,33 +122,33 @@ static int decide_identity(const mauth_facts_t *f, mauth_decision_t *d)
 static void decide_enforced(const mauth_facts_t *f, mauth_decision_t *d)
 {
     if (!f->mutual) {
-        answer(d, MAUTH_ANSWER_FAULT, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_FAULT, MAUTH_REASON_OK, "mutual-authentication-failed",
                "enforced user on the standard vhost");
         return;
     }
     if (f->verdict.status != MAUTH_VERIFY_SUCCESS) {
-        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NO_CERTIFICATE,
+        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NO_CERTIFICATE, NULL,
                "enforced user without a certificate");
         return;
     }
     switch (f->match) {
     case MAUTH_MATCH_UNASKED:
-        answer(d, MAUTH_ANSWER_MATCH_CERTIFICATE, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_MATCH_CERTIFICATE, MAUTH_REASON_OK, NULL,
                "enforced user with a valid chain");
         break;
     case MAUTH_MATCH_USER:
-        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, "certificate registered for the user");
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, NULL, "certificate registered for the user");
         break;
     case MAUTH_MATCH_ORG:
-        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK,
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, NULL,
                "certificate registered for the organisation");
         break;
     case MAUTH_MATCH_NONE:
-        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NOT_REGISTERED,
+        answer(d, MAUTH_ANSWER_PAGE, MAUTH_REASON_NOT_REGISTERED, NULL,
                "certificate not registered for the user");
         break;
     case MAUTH_MATCH_STORE_ERROR:
-        answer(d, MAUTH_ANSWER_UNAVAILABLE, MAUTH_REASON_STORE_UNAVAILABLE,
+        answer(d, MAUTH_ANSWER_UNAVAILABLE, MAUTH_REASON_STORE_UNAVAILABLE, NULL,
                "the store did not answer the certificate match");
         break;
     }
@@ -158,7 +160,7 @@ void mauth_decide(const mauth_facts_t *f, mauth_decision_t *d)
         return;
     }
     if (!f->enforce) {
-        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, "no identity verification here");
+        answer(d, MAUTH_ANSWER_PASS, MAUTH_REASON_OK, NULL, "no identity verification here");
         return;
     }
     if (decide_identity(f, d)) {

@@ -599,19 +599,20 @@ mauth_conn_t *mauth_chain_facts(request_rec *r, mauth_facts_t *facts)
     return mc;
 }
 
+/* One line per refusal, at a level the default LogLevel shows, with what
+ * an operator needs to find the client (mod_auth_basic's AH01617 habit). */
 static void log_refusal(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
-                        const char *user)
+                        const char *token, const char *user)
 {
     const mauth_cert_info_t *leaf = mc ? mauth_ssl_leaf_info(mc) : NULL;
 
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAUTHNO(00050)
-                  "refused %s %s%s%s: %s (%s)%s", r->method, r->uri,
-                  user ? " for user " : "", user ? user : "",
-                  d->reason != MAUTH_REASON_OK ? mauth_reason_sentence(d->reason)
-                                               : "request refused", d->why,
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00050)
+                  "refused (%s) %s %s from %s%s%s: %s%s", token, r->method, r->unparsed_uri,
+                  r->useragent_ip, user ? " as user " : "", user ? user : "", d->why,
                   leaf ? apr_psprintf(r->pool, "; certificate subject '%s', issuer '%s', "
                                       "serial %s, SHA-256 %s", leaf->subject_dn,
-                                      leaf->issuer_dn, leaf->serial, leaf->fingerprint) : "");
+                                      leaf->issuer_dn, leaf->serial, leaf->fingerprint)
+                       : "; no client certificate");
 }
 
 /* The Certificate Error page, unless an ErrorDocument for the status is
@@ -669,14 +670,19 @@ int mauth_answer(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
     int status = mauth_answer_status(d->answer, soap);
     int page_status = dc->error_status != MAUTH_UNSET ? dc->error_status : HTTP_FORBIDDEN;
 
+    const char *token = d->token;
+
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00053)
                   "%s: %s", d->answer == MAUTH_ANSWER_PASS ? "pass" : "refuse", d->why);
+    /* for CustomLog: %{MAUTH_DECISION}e %{MAUTH_REASON}e */
     if (d->answer == MAUTH_ANSWER_PASS) {
+        apr_table_setn(r->subprocess_env, "MAUTH_DECISION", "pass");
         return DECLINED;
     }
-    log_refusal(r, mc, d, user);
-    apr_table_setn(r->notes, "mauth-refused", d->answer == MAUTH_ANSWER_FAULT
-                   ? "mutual-authentication-failed" : mauth_reason_token(d->reason));
+    apr_table_setn(r->subprocess_env, "MAUTH_DECISION", "refused");
+    apr_table_setn(r->subprocess_env, "MAUTH_REASON", token);
+    log_refusal(r, mc, d, token, user);
+    apr_table_setn(r->notes, "mauth-refused", token);
     if (d->answer == MAUTH_ANSWER_PAGE) {
         status = page_status;
     }

@@ -60,5 +60,5 @@ subtest 'a refusal is logged with the certificate subject, issuer and serial' =>
     my @match = grep { /expired\.client\.test/ && /mauth Test Intermediate CA 1/ && /\b\Q$serial\E\b/ }
                 @lines;
     ok(scalar @match, "it names subject, issuer and serial $serial") or diag(join "\n", @lines);
-    like($lines[0], qr/\[mauth:info\]/, 'logged at info');
+    like($lines[0], qr/\[mauth:warn\]/, 'logged at warn, shown by the default LogLevel');
 };

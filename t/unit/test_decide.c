@@ -281,6 +281,43 @@ UNIT_TEST(identity_matters_only_where_enforced)
     CHECK_INT(mauth_answer_status(MAUTH_ANSWER_PASS, 0), 0);
 }
 
+/* The word logs and MAUTH_REASON carry for each kind of refusal. */
+UNIT_TEST(every_refusal_names_its_reason_in_one_word)
+{
+    mauth_facts_t f;
+    mauth_decision_t d;
+    mauth_verdict_t revoked = verdict(MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+
+    f = enforce_facts(1, &revoked, 1);
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "revoked");
+    f = enforce_facts(0, none(), 1);
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "mutual-authentication-failed");
+    f = enforce_facts(1, valid(), 1);
+    f.match = MAUTH_MATCH_NONE;
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "not-registered");
+    mauth_identity_add(&f.identity, 0, "u2", 0);
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "conflicting-users");
+    f.identity.state = MAUTH_IDENTITY_UNREADABLE;
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "unreadable-credential");
+    f.identity.state = MAUTH_IDENTITY_UNDECODABLE;
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "body-encoding");
+    f.identity.state = MAUTH_IDENTITY_TOO_LARGE;
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "body-too-large");
+    f.identity.state = MAUTH_IDENTITY_STORE_ERROR;
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "store-unavailable");
+    f.other_trust = 1;
+    mauth_decide(&f, &d);
+    CHECK_STR(d.token, "other-trust");
+}
+
 static const unit_test_t tests[] = {
     UNIT(enforced_on_mutual_with_registered_certificate_passes),
     UNIT(enforced_on_mutual_without_certificate_gets_the_page),
@@ -298,6 +335,7 @@ static const unit_test_t tests[] = {
     UNIT(unreadable_undecodable_and_oversized_credentials_refuse),
     UNIT(verdict_of_another_trust_is_misdirected),
     UNIT(identity_matters_only_where_enforced),
+    UNIT(every_refusal_names_its_reason_in_one_word),
 };
 
 UNIT_MAIN("decide", tests)
