@@ -255,6 +255,11 @@ typedef enum {
  */
 mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
                                     int complete, apr_array_header_t *tokens);
+/* The same for a request body of content_type (may be NULL): a
+ * multipart/related body (SOAP with attachments, MTOM) is read part by part,
+ * every XML part counting; any other body is read as above. */
+mauth_soap_e mauth_tokens_from_body(apr_pool_t *p, const char *content_type, const char *body,
+                                    apr_size_t len, int complete, apr_array_header_t *tokens);
 
 /* -------------------------------------------------------------- decision */
 

@@ -225,6 +225,9 @@ static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         /* vhosts without DBD directives share the main server's mod_dbd
          * configuration: prepare once for each distinct one */
         dbd_conf = dbd_module ? ap_get_module_config(s->module_config, dbd_module) : s;
+        sc->store_id = apr_psprintf(pconf, "%pp\n%s\n%s", dbd_conf,
+                                    sc->user_query ? sc->user_query : "",
+                                    sc->session_query ? sc->session_query : "");
         if (apr_hash_get(prepared_for, &dbd_conf, sizeof(dbd_conf))) {
             continue;
         }
@@ -267,14 +270,20 @@ typedef enum {
     WHO_STORE_ERROR
 } who_e;
 
-static void cache_key(const char *kind, const char *a, const char *b,
-                      unsigned char key[MAUTH_FINGERPRINT_LEN])
+/* The per-process cache serves every vhost: an answer is keyed by the
+ * store that gave it (its mod_dbd configuration and queries), so one vhost's
+ * "unknown session" is never another's. */
+static void cache_key(const mauth_server_conf_t *sc, const char *kind, const char *a,
+                      const char *b, unsigned char key[MAUTH_FINGERPRINT_LEN])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int len = 0;
 
     /* NUL-separated, so no two inputs share a key */
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    /* no store_id: MAuthEnforce only in .htaccess, where nothing was
+     * prepared; the lookups then fail closed */
+    EVP_DigestUpdate(md, sc->store_id ? sc->store_id : "", sc->store_id ? strlen(sc->store_id) + 1 : 1);
     EVP_DigestUpdate(md, kind, strlen(kind) + 1);
     EVP_DigestUpdate(md, a, strlen(a) + 1);
     EVP_DigestUpdate(md, b, strlen(b) + 1);
@@ -387,7 +396,7 @@ static who_e lookup_user(request_rec *r, mauth_server_conf_t *sc, const char *cr
     const char *err = NULL;
     ap_dbd_t *dbd;
 
-    cache_key(token ? "session" : "user", credential, "", key);
+    cache_key(sc, token ? "session" : "user", credential, "", key);
     if (store_cache && mauth_cache_get(store_cache, key, apr_time_now(), packed, &len)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "store answer from cache");
         if (len == 1) {
@@ -481,22 +490,33 @@ static family_t *family_of(request_rec *r)
 
 /* ------------------------------------------------- request body */
 
-/* Gives the handler the bytes we read before it, then steps aside. */
+/* Gives the handler the bytes we read before it, then steps aside: in
+ * every mode a reader may ask for. */
 static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
                                 ap_input_mode_t mode, apr_read_type_e block,
                                 apr_off_t readbytes)
 {
     family_t *family = f->ctx;
     apr_bucket_brigade *kept = family->kept;
-    apr_bucket *split;
+    apr_bucket *b, *copy, *split;
     apr_status_t rv;
 
     if (APR_BRIGADE_EMPTY(kept)) {
         ap_remove_input_filter(f);
         return ap_get_brigade(f->next, bb, mode, block, readbytes);
     }
-    if (mode == AP_MODE_SPECULATIVE) {
-        apr_bucket *b, *copy;
+    switch (mode) {
+    case AP_MODE_READBYTES:
+        if ((rv = apr_brigade_partition(kept, readbytes, &split)) != APR_SUCCESS
+            && rv != APR_INCOMPLETE) {
+            return rv;
+        }
+        while ((b = APR_BRIGADE_FIRST(kept)) != split && b != APR_BRIGADE_SENTINEL(kept)) {
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(bb, b);
+        }
+        return APR_SUCCESS;
+    case AP_MODE_SPECULATIVE:
         for (b = APR_BRIGADE_FIRST(kept); b != APR_BRIGADE_SENTINEL(kept);
              b = APR_BUCKET_NEXT(b)) {
             if ((rv = apr_bucket_copy(b, &copy)) != APR_SUCCESS) {
@@ -504,18 +524,75 @@ static apr_status_t replay_body(ap_filter_t *f, apr_bucket_brigade *bb,
             }
             APR_BRIGADE_INSERT_TAIL(bb, copy);
         }
+        if (apr_brigade_partition(bb, readbytes, &split) == APR_SUCCESS) {
+            while (split != APR_BRIGADE_SENTINEL(bb)) {
+                b = split;
+                split = APR_BUCKET_NEXT(split);
+                apr_bucket_delete(b);
+            }
+        }
         return APR_SUCCESS;
-    }
-    if (mode == AP_MODE_READBYTES
-        && apr_brigade_partition(kept, readbytes, &split) == APR_SUCCESS) {
-        apr_bucket_brigade *rest = apr_brigade_split_ex(kept, split, NULL);
+    case AP_MODE_GETLINE:
+        return apr_brigade_split_line(bb, kept, block, HUGE_STRING_LEN);
+    case AP_MODE_EXHAUSTIVE:
         APR_BRIGADE_CONCAT(bb, kept);
-        APR_BRIGADE_CONCAT(kept, rest);
-        apr_brigade_destroy(rest);
-        return APR_SUCCESS;
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    default:
+        /* EATCRLF, INIT: nothing of the body */
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
     }
-    APR_BRIGADE_CONCAT(bb, kept);
-    return APR_SUCCESS;
+}
+
+/* With MergeTrailers on, httpd adds a chunked body's trailer fields to the
+ * request headers once the body is read: after the checks, before a proxied
+ * back end or CGI may see them ("Authorization" or "Client-Cert" sent as a
+ * trailer).  On our vhosts the headers stay those that were checked. */
+static ap_filter_rec_t *trailer_guard_filter;
+
+static apr_status_t guard_trailers(ap_filter_t *f, apr_bucket_brigade *bb,
+                                   ap_input_mode_t mode, apr_read_type_e block,
+                                   apr_off_t readbytes)
+{
+    apr_table_t *checked = f->ctx;
+    apr_status_t rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
+
+    if (rv == APR_SUCCESS && !APR_BRIGADE_EMPTY(bb)
+        && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb))) {
+        const apr_array_header_t *now = apr_table_elts(f->r->headers_in);
+        const apr_array_header_t *then = apr_table_elts(checked);
+        int i, changed = now->nelts != then->nelts;
+        for (i = 0; !changed && i < now->nelts; i++) {
+            const apr_table_entry_t *e = &APR_ARRAY_IDX(now, i, apr_table_entry_t);
+            const char *before = apr_table_get(checked, e->key);
+            changed = before == NULL || strcmp(before, e->val) != 0;
+        }
+        if (changed) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, f->r, MAUTHNO(00073)
+                          "trailer fields merged into the request headers after the "
+                          "checks were dropped (MergeTrailers)");
+            apr_table_clear(f->r->headers_in);
+            apr_table_overlap(f->r->headers_in, checked, APR_OVERLAP_TABLES_SET);
+        }
+        ap_remove_input_filter(f);
+    }
+    return rv;
+}
+
+static void insert_trailer_guard(request_rec *r)
+{
+    core_server_config *core = ap_get_core_module_config(r->server->module_config);
+    ap_filter_t *f;
+
+    if (!core->merge_trailers || !apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        return;
+    }
+    for (f = r->input_filters; f; f = f->next) {
+        if (f->frec == trailer_guard_filter) {
+            return;
+        }
+    }
+    ap_add_input_filter_handle(trailer_guard_filter,
+                               apr_table_copy(r->pool, r->headers_in), r, r->connection);
 }
 
 static int has_replay_filter(request_rec *r)
@@ -531,14 +608,16 @@ static int has_replay_filter(request_rec *r)
 }
 
 /* Whichever request of the family runs a handler reads the body through
- * the bytes we kept: an internal redirect starts a new filter chain. */
-static void insert_replay(request_rec *r)
+ * the bytes we kept (an internal redirect starts a new filter chain), and
+ * past the trailer guard. */
+static void insert_body_filters(request_rec *r)
 {
     family_t *family;
 
     if (r->main || mauth_server_conf(r->server)->engine != 1) {
         return;
     }
+    insert_trailer_guard(r);
     family = ap_get_module_config(family_head(r)->request_config, &mauth_module);
     if (family && !APR_BRIGADE_EMPTY(family->kept) && !has_replay_filter(r)) {
         ap_add_input_filter_handle(replay_filter, family, r, r->connection);
@@ -586,6 +665,16 @@ static apr_status_t peek_body(request_rec *r, family_t *family, apr_off_t limit,
     return apr_brigade_pflatten(family->kept, body, len, r->pool);
 }
 
+/* Whether the client sends a body, whatever the method: a HEAD or GET with
+ * one reaches a CGI's stdin too (ap_request_has_body says no for HEAD). */
+static int sends_body(request_rec *r)
+{
+    const char *length = apr_table_get(r->headers_in, "Content-Length");
+
+    return apr_table_get(r->headers_in, "Transfer-Encoding") != NULL
+           || (length && strspn(length, "0") != strlen(length));
+}
+
 /* The SOAP sessions of the family's body, read once, whatever its content
  * type: an application may parse any body as XML. */
 static void read_soap(request_rec *r, mauth_dir_conf_t *dc, family_t *family)
@@ -604,7 +693,7 @@ static void read_soap(request_rec *r, mauth_dir_conf_t *dc, family_t *family)
     }
     family->soap_read = 1;
     family->soap = MAUTH_SOAP_NOT_XML;
-    if (!ap_request_has_body(owner)) {
+    if (!sends_body(owner)) {
         return;
     }
     coding = apr_table_get(owner->headers_in, "Content-Encoding");
@@ -619,8 +708,9 @@ static void read_soap(request_rec *r, mauth_dir_conf_t *dc, family_t *family)
         family->soap = MAUTH_SOAP_MALFORMED;
         return;
     }
-    family->soap = mauth_tokens_from_soap(owner->pool, body, len, complete,
-                                          family->soap_tokens);
+    family->soap = mauth_tokens_from_body(owner->pool,
+                                          apr_table_get(owner->headers_in, "Content-Type"),
+                                          body, len, complete, family->soap_tokens);
 }
 
 /* ------------------------------------------------- who is the user */
@@ -686,6 +776,25 @@ static void take_soap(request_rec *r, mauth_dir_conf_t *dc, credentials_t *cr)
     }
 }
 
+typedef struct {
+    request_rec *r;
+    const char *name;
+    credentials_t *cr;
+} header_search_t;
+
+static int take_header(void *baton, const char *key, const char *value)
+{
+    header_search_t *hs = baton;
+    const char *token = NULL;
+    mauth_cred_e found;
+
+    if (mauth_same_header_name(key, hs->name)) {
+        found = mauth_token_from_header(hs->r->pool, value, &token);
+        take(hs->cr, found, token, "session header");
+    }
+    return 1;
+}
+
 /* Every credential the location's sources name, read in full: the
  * application may read any of them, so none is ignored. */
 static void gather_credentials(request_rec *r, mauth_dir_conf_t *dc, credentials_t *cr)
@@ -701,6 +810,14 @@ static void gather_credentials(request_rec *r, mauth_dir_conf_t *dc, credentials
     if (dc->user_sources) {
         sources = (const mauth_user_source_t *)dc->user_sources->elts;
         count = dc->user_sources->nelts;
+    }
+    /* the body first: reading it to its end merges a chunked body's
+     * trailers (MergeTrailers) into the headers read below */
+    for (i = 0; i < count; i++) {
+        if (sources[i].kind == MAUTH_SOURCE_SOAP) {
+            take_soap(r, dc, cr);
+            break;
+        }
     }
     for (i = 0; i < count; i++) {
         switch (sources[i].kind) {
@@ -724,13 +841,14 @@ static void gather_credentials(request_rec *r, mauth_dir_conf_t *dc, credentials
                 cannot_read(cr, MAUTH_IDENTITY_UNREADABLE, "session cookie");
             }
             break;
-        case MAUTH_SOURCE_HEADER:
-            found = mauth_token_from_header(
-                r->pool, apr_table_getm(r->pool, r->headers_in, sources[i].name), &token);
-            take(cr, found, token, "session header");
+        case MAUTH_SOURCE_HEADER: {
+            /* X-Session-Id, and its X_Session_Id twin a back end reads alike;
+             * httpd has merged repeats of one spelling with commas */
+            header_search_t hs = {r, sources[i].name, cr};
+            apr_table_do(take_header, &hs, r->headers_in, NULL);
             break;
+        }
         case MAUTH_SOURCE_SOAP:
-            take_soap(r, dc, cr);
             break;
         }
     }
@@ -817,7 +935,7 @@ static mauth_match_e certificate_registered(request_rec *r, mauth_server_conf_t 
     mauth_store_status_e status;
     ap_dbd_t *dbd;
 
-    cache_key("certificate", apr_pstrcat(r->pool, user->user_id, "/", user->org_id, NULL),
+    cache_key(sc, "certificate", apr_pstrcat(r->pool, user->user_id, "/", user->org_id, NULL),
               fingerprint, key);
     if (store_cache && mauth_cache_get(store_cache, key, apr_time_now(), answer, &len)) {
         return answer[0] == 'N' ? MAUTH_MATCH_NONE
@@ -897,17 +1015,29 @@ static int check_identity_layer(request_rec *r)
         return DECLINED;
     }
     mc = mauth_chain_facts(r, &facts);
+    if (facts.enforce) {
+        find_identity(r, sc, dc, &facts.identity, &user);
+        /* a body read to its end may have brought trailer fields */
+        mauth_strip_forged_headers(r);
+    }
     if (mc && dc->forward_client_cert == 1 && facts.verdict.status == MAUTH_VERIFY_SUCCESS) {
         forward_client_cert(r, mc);
     }
     if (!facts.enforce) {
+        /* httpd runs header_parser for no subrequest: the chain layer's
+         * rules (MAuthRequireCertificate) are applied here for them */
+        if (r->main) {
+            mauth_decide(&facts, &decision);
+            return mauth_answer(r, mc, &decision, NULL);
+        }
         return DECLINED;
     }
-    find_identity(r, sc, dc, &facts.identity, &user);
     mauth_decide(&facts, &decision);
     if (decision.answer == MAUTH_ANSWER_MATCH_CERTIFICATE) {
         const mauth_cert_info_t *leaf = mauth_ssl_leaf_info(mc);
-        facts.match = certificate_registered(r, sc, user, leaf->fingerprint);
+        /* a SUCCESS verdict has a leaf; without one, nothing is registered */
+        facts.match = leaf ? certificate_registered(r, sc, user, leaf->fingerprint)
+                           : MAUTH_MATCH_NONE;
         mauth_decide(&facts, &decision);
     }
     set_user_environment(r, user, facts.match);
@@ -922,7 +1052,9 @@ void mauth_identity_register_hooks(apr_pool_t *p)
     ap_hook_optional_fn_retrieve(retrieve_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(create_store_cache, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(check_identity_layer, NULL, NULL, APR_HOOK_FIRST);
-    ap_hook_insert_filter(insert_replay, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(insert_body_filters, NULL, NULL, APR_HOOK_MIDDLE);
     replay_filter = ap_register_input_filter(REPLAY_FILTER, replay_body, NULL,
                                              AP_FTYPE_RESOURCE);
+    trailer_guard_filter = ap_register_input_filter("MAUTH_TRAILER_GUARD", guard_trailers,
+                                                    NULL, AP_FTYPE_RESOURCE);
 }

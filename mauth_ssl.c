@@ -242,7 +242,13 @@ void mauth_ssl_verdict_for(mauth_conn_t *mc, mauth_trust_entry_t *entry, apr_tim
     *other_trust = 0;
     apr_thread_mutex_lock(mc->lock);
     settle(mc);
-    if (mauth_verdict_is_for(&mc->verdict, trust_id)) {
+    if (peer_leaf(mc) == NULL) {
+        /* a renegotiation may end with no certificate: no verdict stands */
+        memset(out, 0, sizeof(*out));
+        out->status = MAUTH_VERIFY_NONE;
+        out->reason = MAUTH_REASON_NO_CERTIFICATE;
+    }
+    else if (mauth_verdict_is_for(&mc->verdict, trust_id)) {
         *out = mc->verdict;
     }
     else if (mc->rejudged_for == entry

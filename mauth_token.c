@@ -9,6 +9,7 @@
  * header, markup inside a sessionId, a DOCTYPE) is reported unreadable, and
  * nothing is pushed from it.  No httpd header here.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_lib.h>
@@ -135,10 +136,34 @@ mauth_cred_e mauth_token_from_header(apr_pool_t *p, const char *value, const cha
     return *token ? MAUTH_CRED_FOUND : MAUTH_CRED_UNREADABLE;
 }
 
-/* Whether the "name=value" pair (len bytes) is cookie name; *value is then
- * its value, NULL for a bare name. */
-static int cookie_pair(const char *pair, apr_size_t len, const char *name,
-                       const char **value, apr_size_t *value_len)
+/* A cookie name as PHP reads it: percent escapes undone, ' ', '.' and '['
+ * made '_'; "?" for what cannot be a name.  Rack undoes the escapes too. */
+static const char *framework_name(apr_pool_t *p, const char *name, apr_size_t len)
+{
+    char *out = apr_palloc(p, len + 1), *o = out;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        char c = name[i];
+        if (c == '%' && i + 2 < len && apr_isxdigit(name[i + 1])
+            && apr_isxdigit(name[i + 2])) {
+            char hex[3] = {name[i + 1], name[i + 2], 0};
+            c = (char)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        *o++ = (c == ' ' || c == '.' || c == '[') ? '_' : c;
+    }
+    *o = '\0';
+    return memchr(out, '\0', (apr_size_t)(o - out)) ? "?" : out;
+}
+
+typedef enum { COOKIE_OTHER, COOKIE_OURS, COOKIE_LOOKALIKE } cookie_name_e;
+
+/* Whether the "name=value" pair (len bytes) is cookie name, or a name an
+ * application's framework would read as it ("s%69d", "s.id" for s_id);
+ * *value is then its value, NULL for a bare name. */
+static cookie_name_e cookie_pair(apr_pool_t *p, const char *pair, apr_size_t len,
+                                 const char *name, const char **value, apr_size_t *value_len)
 {
     const char *eq = memchr(pair, '=', len);
     apr_size_t name_len = eq ? (apr_size_t)(eq - pair) : len;
@@ -146,7 +171,11 @@ static int cookie_pair(const char *pair, apr_size_t len, const char *name,
     *value = eq ? eq + 1 : NULL;
     *value_len = eq ? len - name_len - 1 : 0;
     trim(&pair, &name_len);
-    return name_len == strlen(name) && strncmp(pair, name, name_len) == 0;
+    if (name_len == strlen(name) && strncmp(pair, name, name_len) == 0) {
+        return COOKIE_OURS;
+    }
+    return strcmp(framework_name(p, pair, name_len), framework_name(p, name, strlen(name))) == 0
+           ? COOKIE_LOOKALIKE : COOKIE_OTHER;
 }
 
 /* The token of one cookie value: unquoted, clean.  NULL for a bare name or
@@ -185,8 +214,14 @@ mauth_cred_e mauth_tokens_from_cookie(apr_pool_t *p, const char *header, const c
         /* ',' where httpd merged several Cookie headers */
         apr_size_t len = strcspn(pair, ";,"), value_len;
         const char *value, *token;
+        cookie_name_e which = cookie_pair(p, pair, len, name, &value, &value_len);
 
-        if (cookie_pair(pair, len, name, &value, &value_len)) {
+        if (which == COOKIE_LOOKALIKE) {
+            /* the application may read it as ours: which one is it? */
+            tokens->nelts = first;
+            return MAUTH_CRED_UNREADABLE;
+        }
+        if (which == COOKIE_OURS) {
             token = cookie_token(p, value, value_len);
             if (token == NULL || !add_token(tokens, first, token)) {
                 tokens->nelts = first;
@@ -212,18 +247,20 @@ static int has_prefix(const char *body, apr_size_t len, const char *prefix,
 }
 
 /*
- * What the first bytes say: NOT_XML; MALFORMED for UTF-16 or UTF-32 (a byte
- * order mark, or NUL bytes around the first '<'), which we do not read but
- * the application's parser may; UNDECIDED when it starts like XML and the
- * rest decides.
+ * What the first bytes say: NOT_XML; MALFORMED for UTF-16, UTF-32 or EBCDIC
+ * (a byte order mark, NUL bytes around the first '<', EBCDIC's "<?xm"),
+ * which we do not read but the application's parser may (XML 1.0 appendix
+ * F); UNDECIDED when it starts like XML, or when only blanks were read of a
+ * longer body, and the rest decides.
  */
-static mauth_soap_e how_body_starts(const char *body, apr_size_t len)
+static mauth_soap_e how_body_starts(const char *body, apr_size_t len, int complete)
 {
     apr_size_t i = 0;
     int nul = 0;
 
     if (has_prefix(body, len, "\xFE\xFF", 2) || has_prefix(body, len, "\xFF\xFE", 2)
-        || has_prefix(body, len, "\0\0\xFE\xFF", 4)) {
+        || has_prefix(body, len, "\0\0\xFE\xFF", 4)
+        || has_prefix(body, len, "\x4C\x6F\xA7\x94", 4)) {
         return MAUTH_SOAP_MALFORMED;
     }
     if (has_prefix(body, len, "\xEF\xBB\xBF", 3)) {
@@ -233,7 +270,11 @@ static mauth_soap_e how_body_starts(const char *body, apr_size_t len)
     for (; i < len && (is_xml_space(body[i]) || body[i] == '\0'); i++) {
         nul |= body[i] == '\0';
     }
-    if (i == len || body[i] != '<') {
+    if (i == len) {
+        /* blanks up to where we stopped reading: XML may follow them */
+        return complete || len == 0 ? MAUTH_SOAP_NOT_XML : MAUTH_SOAP_UNDECIDED;
+    }
+    if (body[i] != '<') {
         return MAUTH_SOAP_NOT_XML;
     }
     if (nul || (i + 1 < len && body[i + 1] == '\0')) {
@@ -401,7 +442,7 @@ mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t 
                                     int complete, apr_array_header_t *tokens)
 {
     int first = tokens->nelts;
-    mauth_soap_e start = how_body_starts(body, len);
+    mauth_soap_e start = how_body_starts(body, len, complete);
     const apr_xml_doc *doc;
 
     if (start != MAUTH_SOAP_UNDECIDED || !complete) {
@@ -422,4 +463,126 @@ mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t 
         return MAUTH_SOAP_MALFORMED;
     }
     return tokens->nelts > first ? MAUTH_SOAP_FOUND : MAUTH_SOAP_ABSENT;
+}
+
+/* ------------------------------------------------- multipart/related */
+
+/* needle in the len bytes at hay, or NULL. */
+static const char *find_bytes(const char *hay, apr_size_t len, const char *needle,
+                              apr_size_t needle_len)
+{
+    const char *end = hay + len, *s = hay;
+
+    while (s < end && (s = memchr(s, needle[0], (apr_size_t)(end - s))) != NULL) {
+        if ((apr_size_t)(end - s) >= needle_len && memcmp(s, needle, needle_len) == 0) {
+            return s;
+        }
+        s++;
+    }
+    return NULL;
+}
+
+/* The boundary of a multipart/related Content-Type (SOAP with attachments,
+ * MTOM): NULL for another type, "" when it names none. */
+static const char *related_boundary(apr_pool_t *p, const char *content_type)
+{
+    const char *b, *end;
+
+    if (content_type == NULL || strncasecmp(content_type, "multipart/related", 17) != 0) {
+        return NULL;
+    }
+    for (b = content_type + 17; *b; b++) {
+        if ((b[-1] == ';' || apr_isspace(b[-1])) && strncasecmp(b, "boundary=", 9) == 0) {
+            break;
+        }
+    }
+    if (*b == '\0') {
+        return "";
+    }
+    b += 9;
+    end = *b == '"' ? strchr(++b, '"') : b + strcspn(b, "; \t");
+    return end ? apr_pstrmemdup(p, b, (apr_size_t)(end - b)) : "";
+}
+
+/* Where a part's content starts, after its headers; NULL when the headers
+ * do not end within len. */
+static const char *part_content(const char *part, apr_size_t len)
+{
+    const char *crlf = find_bytes(part, len, "\r\n\r\n", 4);
+    const char *lf = find_bytes(part, len, "\n\n", 2);
+
+    if (crlf && (!lf || crlf < lf)) {
+        return crlf + 4;
+    }
+    return lf ? lf + 2 : NULL;
+}
+
+/* The sessionIds of every XML part; the envelope may be any of them. */
+static mauth_soap_e tokens_from_related(apr_pool_t *p, const char *boundary, const char *body,
+                                        apr_size_t len, int complete,
+                                        apr_array_header_t *tokens)
+{
+    int first = tokens->nelts;
+    const char *delim = apr_pstrcat(p, "--", boundary, NULL);
+    apr_size_t delim_len = strlen(delim);
+    const char *end = body + len, *at = find_bytes(body, len, delim, delim_len);
+    mauth_soap_e part_says = MAUTH_SOAP_ABSENT;
+
+    if (*boundary == '\0' || delim_len > 72) {
+        return MAUTH_SOAP_MALFORMED;
+    }
+    while (at != NULL) {
+        const char *part = at + delim_len, *next, *content, *content_end;
+        if (end - part >= 2 && part[0] == '-' && part[1] == '-') {
+            return tokens->nelts > first ? MAUTH_SOAP_FOUND : MAUTH_SOAP_ABSENT;
+        }
+        next = find_bytes(part, (apr_size_t)(end - part), delim, delim_len);
+        content = part_content(part, (apr_size_t)((next ? next : end) - part));
+        if (content == NULL) {
+            part_says = MAUTH_SOAP_MALFORMED;
+            break;
+        }
+        if (next == NULL) {
+            /* the last part read: an attachment cut short is no envelope */
+            part_says = how_body_starts(content, (apr_size_t)(end - content), 0)
+                        == MAUTH_SOAP_NOT_XML && !complete ? MAUTH_SOAP_ABSENT
+                        : MAUTH_SOAP_MALFORMED;
+            if (part_says == MAUTH_SOAP_MALFORMED && !complete) {
+                part_says = MAUTH_SOAP_UNDECIDED;
+            }
+            break;
+        }
+        content_end = next;
+        if (content_end > content && content_end[-1] == '\n') {
+            content_end--;
+        }
+        if (content_end > content && content_end[-1] == '\r') {
+            content_end--;
+        }
+        part_says = mauth_tokens_from_soap(p, content, (apr_size_t)(content_end - content), 1,
+                                           tokens);
+        if (part_says == MAUTH_SOAP_MALFORMED || part_says == MAUTH_SOAP_UNDECIDED) {
+            break;
+        }
+        at = next;
+    }
+    if (at == NULL) {
+        part_says = complete ? MAUTH_SOAP_MALFORMED : MAUTH_SOAP_UNDECIDED;
+    }
+    if (part_says == MAUTH_SOAP_ABSENT && tokens->nelts > first) {
+        return MAUTH_SOAP_FOUND;
+    }
+    if (part_says != MAUTH_SOAP_ABSENT) {
+        tokens->nelts = first;
+    }
+    return part_says;
+}
+
+mauth_soap_e mauth_tokens_from_body(apr_pool_t *p, const char *content_type, const char *body,
+                                    apr_size_t len, int complete, apr_array_header_t *tokens)
+{
+    const char *boundary = related_boundary(p, content_type);
+
+    return boundary ? tokens_from_related(p, boundary, body, len, complete, tokens)
+                    : mauth_tokens_from_soap(p, body, len, complete, tokens);
 }

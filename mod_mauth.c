@@ -347,7 +347,7 @@ static const char *find_directive(ap_directive_t *node, const char *name)
     return found;
 }
 
-static const char *vhost_directive(server_rec *s, const char *name)
+static ap_directive_t *vhost_node(server_rec *s)
 {
     ap_directive_t *node;
 
@@ -355,14 +355,18 @@ static const char *vhost_directive(server_rec *s, const char *name)
         if (!strcasecmp(node->directive, "<VirtualHost")
             && node->line_num == (int)s->defn_line_number
             && s->defn_name && !strcmp(node->filename, s->defn_name)) {
-            const char *value = find_directive(node->first_child, name);
-            if (value) {
-                return value;
-            }
-            break;
+            return node;
         }
     }
-    return find_directive(ap_conftree, name);
+    return NULL;
+}
+
+static const char *vhost_directive(server_rec *s, const char *name)
+{
+    ap_directive_t *vhost = vhost_node(s);
+    const char *value = vhost ? find_directive(vhost->first_child, name) : NULL;
+
+    return value ? value : find_directive(ap_conftree, name);
 }
 
 /* The core's start-up messages, with the core's own file and line. */
@@ -472,8 +476,38 @@ static apr_status_t attach_trust(apr_pool_t *p, server_rec *s, mauth_server_conf
     return APR_SUCCESS;
 }
 
+/* Sections read at start-up whose contents apply as if written around them. */
+static int is_transparent_section(const char *directive)
+{
+    return !strncasecmp(directive, "<If", 3) || !strcasecmp(directive, "<Else")
+           || !strcasecmp(directive, "<ElseIf");
+}
+
+/* An SSLVerifyClient other than optional_no_ca inside a <Location>,
+ * <Directory>, <Files>... of node's tree (other vhosts aside): there mod_ssl
+ * would renegotiate and verify the client by its own rules. */
+static const ap_directive_t *per_dir_verify_client(ap_directive_t *node, int in_section)
+{
+    for (; node; node = node->next) {
+        const ap_directive_t *inner;
+        if (in_section && !strcasecmp(node->directive, "SSLVerifyClient")
+            && strcasecmp(node->args, "optional_no_ca")) {
+            return node;
+        }
+        if (node->first_child && strcasecmp(node->directive, "<VirtualHost")
+            && (inner = per_dir_verify_client(node->first_child,
+                                              in_section
+                                              || !is_transparent_section(node->directive)))) {
+            return inner;
+        }
+    }
+    return NULL;
+}
+
 static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
 {
+    ap_directive_t *vhost = vhost_node(s);
+    const ap_directive_t *per_dir = per_dir_verify_client(ap_conftree, 0);
     static const char *const ca_naming[] = {"SSLCADNRequestFile", "SSLCADNRequestPath", NULL};
     const char *verify_client = vhost_directive(s, "SSLVerifyClient");
     const char *const *name;
@@ -490,6 +524,17 @@ static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
                      "not '%s': mod_ssl would drop connections whose chain it "
                      "cannot verify itself", s->defn_name, s->defn_line_number,
                      verify_client);
+        return 0;
+    }
+    if (per_dir == NULL && vhost) {
+        per_dir = per_dir_verify_client(vhost->first_child, 0);
+    }
+    if (per_dir) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00048)
+                     "MAuthRole mutual (%s:%u): remove 'SSLVerifyClient %s' at %s:%d; "
+                     "inside a section mod_ssl would renegotiate and verify the client "
+                     "by its own rules there", s->defn_name, s->defn_line_number,
+                     per_dir->args, per_dir->filename, per_dir->line_num);
         return 0;
     }
     for (name = ca_naming; *name; name++) {
@@ -708,12 +753,13 @@ int mauth_answer(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
     }
 }
 
-/* An ErrorDocument served for our own refusal is not refused again by the
- * chain layer (the identity layer still judges its location). */
+/* The ErrorDocument of the chain layer's own page is not refused again by
+ * it (the identity layer still judges its location); any other refusal's
+ * ErrorDocument is judged like every request. */
 static int is_our_error_document(request_rec *r)
 {
     return r->prev && !r->main && ap_is_HTTP_ERROR(r->prev->status)
-           && apr_table_get(r->prev->notes, "mauth-refused");
+           && apr_table_get(r->prev->notes, "mauth-chain-refused");
 }
 
 /* The chain layer: runs early, before authentication, so a bad chain is
@@ -731,28 +777,31 @@ static int check_chain_layer(request_rec *r)
     }
     facts.enforce = 0;    /* the identity layer comes after authentication */
     mauth_decide(&facts, &decision);
+    if (decision.answer == MAUTH_ANSWER_PAGE) {
+        apr_table_setn(r->notes, "mauth-chain-refused", decision.token);
+    }
     return mauth_answer(r, mc, &decision, NULL);
 }
 
-/* Whether a header name is one of the RFC 9440 headers we forward, in any
- * case and with '-', '_' and '.' alike (CGI and WSGI map them together). */
+static int header_char(char c)
+{
+    return c == '_' || c == '.' ? '-' : apr_tolower(c);
+}
+
+int mauth_same_header_name(const char *a, const char *b)
+{
+    while (*a && *b && header_char(*a) == header_char(*b)) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}
+
+/* Whether a header name is one of the RFC 9440 headers we forward. */
 static int is_client_cert_header(const char *name)
 {
-    static const char *const forwarded[] = {"client-cert", "client-cert-chain", NULL};
-    const char *const *want;
-
-    for (want = forwarded; *want; want++) {
-        const char *a = name, *b = *want;
-        while (*a && *b && (apr_tolower(*a) == *b
-                            || (*b == '-' && (*a == '_' || *a == '.')))) {
-            a++;
-            b++;
-        }
-        if (*a == '\0' && *b == '\0') {
-            return 1;
-        }
-    }
-    return 0;
+    return mauth_same_header_name(name, "Client-Cert")
+           || mauth_same_header_name(name, "Client-Cert-Chain");
 }
 
 static int note_forged(void *names, const char *key, const char *value)
@@ -763,23 +812,24 @@ static int note_forged(void *names, const char *key, const char *value)
     return 1;
 }
 
-/* Client-sent copies of the headers this module forwards, in any spelling,
- * never reach a back end. */
-static int strip_forged_headers(request_rec *r)
+void mauth_strip_forged_headers(request_rec *r)
 {
-    apr_array_header_t *names;
+    apr_array_header_t *names = apr_array_make(r->pool, 2, sizeof(const char *));
     int i;
 
-    if (mauth_server_conf(r->server)->engine != 1) {
-        return DECLINED;
-    }
-    names = apr_array_make(r->pool, 2, sizeof(const char *));
     apr_table_do(note_forged, names, r->headers_in, NULL);
     for (i = 0; i < names->nelts; i++) {
         const char *name = APR_ARRAY_IDX(names, i, const char *);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00054)
                       "removed client-sent request header '%s'", name);
         apr_table_unset(r->headers_in, name);
+    }
+}
+
+static int strip_forged_headers(request_rec *r)
+{
+    if (mauth_server_conf(r->server)->engine == 1) {
+        mauth_strip_forged_headers(r);
     }
     return DECLINED;
 }

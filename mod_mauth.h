@@ -55,6 +55,7 @@ typedef struct {
     apr_interval_time_t store_ttl;
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
+    const char *store_id;              /* set at start-up: which store answers */
 
     /* set at start-up */
     mauth_trust_entry_t *trust;
@@ -117,6 +118,13 @@ typedef struct {
 int mauth_is_mutual(const mauth_server_conf_t *sc);
 
 /* mod_mauth.c */
+/* Whether two header names are one to a back end: any case, with '-', '_'
+ * and '.' alike (CGI, WSGI and Rack map them together). */
+int mauth_same_header_name(const char *a, const char *b);
+/* Client-sent copies of the headers this module forwards, in any spelling,
+ * never reach a back end: removed when the request is read, and again when
+ * its body was (trailers). */
+void mauth_strip_forged_headers(request_rec *r);
 /* The chain layer's facts for r (role, location settings, the connection's
  * verdict under this vhost's trust), with the MAUTH_CLIENT_* environment
  * set; returns the connection, NULL on a standard vhost. */

@@ -130,6 +130,15 @@ static const char *soap(apr_pool_t *p, const char *body)
     return soap_bytes(p, body, strlen(body), 1);
 }
 
+static const char *body_of(apr_pool_t *p, const char *content_type, const char *body,
+                           int complete)
+{
+    apr_array_header_t *tokens = no_tokens(p);
+
+    return outcome(p, soap_name(mauth_tokens_from_body(p, content_type, body, strlen(body),
+                                                       complete, tokens)), tokens);
+}
+
 /* n copies of s, joined. */
 static const char *repeated(apr_pool_t *p, const char *s, apr_size_t n)
 {
@@ -590,6 +599,63 @@ UNIT_TEST(nesting_is_read_to_the_depth_apr_xml_allows)
     CHECK_STR(soap(p, nested(p, 300)), "MALFORMED");
 }
 
+/* ------------------------------------------------- found in review */
+
+UNIT_TEST(blanks_up_to_the_peek_limit_leave_the_body_undecided)
+{
+    CHECK_STR(soap_bytes(p, "      ", 6, 0), "UNDECIDED");
+    CHECK_STR(soap_bytes(p, "\n\t  ", 4, 0), "UNDECIDED");
+    CHECK_STR(soap_bytes(p, "      ", 6, 1), "NOT_XML");
+    CHECK_STR(soap_bytes(p, "", 0, 1), "NOT_XML");
+    /* something else than blanks decides at once */
+    CHECK_STR(soap_bytes(p, "   {\"a\"", 8, 0), "NOT_XML");
+}
+
+UNIT_TEST(ebcdic_xml_is_an_encoding_we_do_not_read)
+{
+    /* "<?xm" in IBM037, what libxml2 detects */
+    CHECK_STR(soap_bytes(p, "\x4C\x6F\xA7\x94\x93\x40", 6, 1), "MALFORMED");
+}
+
+UNIT_TEST(lookalike_cookie_names_are_unreadable)
+{
+    /* PHP undoes escapes and makes '.', ' ' and '[' into '_' */
+    CHECK_STR(cookies(p, "s%69d=tok", "sid"), "UNREADABLE");
+    CHECK_STR(cookies(p, "s.id=tok", "s_id"), "UNREADABLE");
+    CHECK_STR(cookies(p, "s id=tok; s_id=tok", "s_id"), "UNREADABLE");
+    CHECK_STR(cookies(p, "sidx=tok; xsid=a", "sid"), "ABSENT");
+    CHECK_STR(cookies(p, "s%6=a; %=b; sid=tok", "sid"), "FOUND tok");
+}
+
+#define MTOM_TYPE "multipart/related; type=\"application/xop+xml\"; " \
+                  "boundary=\"uuid:b1\"; start=\"<root>\""
+#define MTOM_ROOT(id) "--uuid:b1\r\nContent-Type: application/xop+xml\r\n" \
+                      "Content-ID: <root>\r\n\r\n" ENVELOPE(SESSION_HEADER(id)) "\r\n"
+
+UNIT_TEST(soap_in_multipart_related_is_read_part_by_part)
+{
+    CHECK_STR(body_of(p, MTOM_TYPE, MTOM_ROOT("tok") "--uuid:b1--\r\n", 1), "FOUND tok");
+    /* an attachment, then the envelope */
+    CHECK_STR(body_of(p, "Multipart/Related;boundary=uuid:b1",
+                      "preamble\r\n--uuid:b1\r\nContent-Type: image/png\r\n\r\n\x89PNG"
+                      "\r\n" MTOM_ROOT("tok") "--uuid:b1--", 1), "FOUND tok");
+    /* an attachment cut short at the peek limit is no envelope */
+    CHECK_STR(body_of(p, MTOM_TYPE, MTOM_ROOT("tok") "--uuid:b1\r\n"
+                      "Content-Type: application/octet-stream\r\n\r\n\x01\x02", 0),
+              "FOUND tok");
+    /* but an envelope cut short is undecided, and a bad one malformed */
+    CHECK_STR(body_of(p, MTOM_TYPE, "--uuid:b1\r\n\r\n<Envelope><Header>", 0), "UNDECIDED");
+    CHECK_STR(body_of(p, MTOM_TYPE, "--uuid:b1\r\n\r\n<Envelope><x/>\r\n--uuid:b1--", 1),
+              "MALFORMED");
+    CHECK_STR(body_of(p, MTOM_TYPE, "--uuid:b1\r\n\r\n<Envelope/>\r\n--uuid:b1--", 1),
+              "ABSENT");
+    CHECK_STR(body_of(p, "multipart/related", MTOM_ROOT("tok"), 1), "MALFORMED");
+    CHECK_STR(body_of(p, MTOM_TYPE, "no delimiter at all", 1), "MALFORMED");
+    /* other types are read as one body */
+    CHECK_STR(body_of(p, "text/xml", ENVELOPE(SESSION_HEADER("tok")), 1), "FOUND tok");
+    CHECK_STR(body_of(p, NULL, ENVELOPE(SESSION_HEADER("tok")), 1), "FOUND tok");
+}
+
 static const unit_test_t tests[] = {
     UNIT(bearer_token_is_taken_from_authorization),
     UNIT(oauth_token_is_taken_only_when_oauth_is_asked_for),
@@ -620,6 +686,10 @@ static const unit_test_t tests[] = {
     UNIT(truncated_xml_is_undecided),
     UNIT(xml_without_any_session_id_is_absent),
     UNIT(session_id_outside_the_soap_header_counts_too),
+    UNIT(blanks_up_to_the_peek_limit_leave_the_body_undecided),
+    UNIT(ebcdic_xml_is_an_encoding_we_do_not_read),
+    UNIT(lookalike_cookie_names_are_unreadable),
+    UNIT(soap_in_multipart_related_is_read_part_by_part),
     UNIT(session_id_in_any_namespace_and_at_any_depth_is_found),
     UNIT(decoy_session_header_first_gives_both_tokens),
     UNIT(decoy_session_header_in_another_namespace_gives_both_tokens),
