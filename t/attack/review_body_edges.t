@@ -1,0 +1,51 @@
+# Review probes: request bodies the module does not read although the
+# application does.  A failing subtest is a hole.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use MAuth::Store;
+use MAuth::AttackCred;
+
+attack_plan(6);
+
+my $API = '/ac/enforce/app.cgi';
+my $u = attack_users('rvbody');
+my $etok = $u->{etok};
+my @xml = soap_headers();
+
+for my $v ($S, $M) {
+    my $where = vhost_label($v);
+    my $req = sub { ac_request(vhost => $v, path => $API, @_) };
+
+    # XML allows white space before the root element when there is no XML
+    # declaration; 70 000 blanks push the '<' past MAuthSOAPPeekLimit.
+    my $padded = (' ' x 70_000) . envelope(decl => 0, headers => [session_header($etok)]);
+    subtest "$where: enforced envelope after 70000 blanks (no XML declaration): refused (or 413)" => sub {
+        my $res = $req->(body => $padded, @xml);
+        diag("status $res->{status}; app saw sessions: " . ($res->{env}{APP_SESSION_IDS} // '-'));
+        ok($res->{status} >= 400, "not let through (status $res->{status})");
+    };
+
+    # HEAD with a body: r->header_only makes ap_request_has_body() false,
+    # so the module never peeks, but the CGI still reads it.
+    subtest "$where: HEAD with the enforced envelope as body: refused" => sub {
+        my $res = $req->(method => 'HEAD', body => envelope(headers => [session_header($etok)]), @xml);
+        my $ran = MAuth::Store::id_ran($res->{id});
+        diag("status $res->{status}; back end ran: " . ($ran ? 'yes' : 'no'));
+        ok($res->{status} >= 400 || !$ran, "refused, or the back end never saw the body (status $res->{status})");
+    };
+}
+
+# control: the same envelope without padding is refused
+subtest 'control: the envelope unpadded on the standard vhost is refused' => sub {
+    assert_enforced_refusal(ac_request(vhost => $S, path => $API,
+                                       body => envelope(headers => [session_header($etok)]), @xml),
+                            vhost => $S, format => 'soap');
+};
+subtest 'control: the enforced token as Bearer on the standard vhost is refused' => sub {
+    assert_enforced_refusal(ac_request(vhost => $S, path => $API,
+                                       headers => [Authorization => "Bearer $etok"]),
+                            vhost => $S, format => 'json');
+};
