@@ -9,7 +9,7 @@ use File::Temp ();
 use MAuth::Store;
 use MAuth::AttackCred;
 
-attack_plan(10);
+attack_plan(12);
 
 my $API = '/ac/enforce/app.cgi';
 my $u = attack_users('rvbody');
@@ -72,6 +72,27 @@ for my $v ($S, $M) {
     subtest "$where: enforced sessionId inside an XML comment, careless app: refused" => sub {
         my $body = envelope(before => "<!-- <urn:sessionId>$etok</urn:sessionId> -->\n");
         my $res = ac_request(vhost => $v, path => $API, body => $body, @xml);
+        diag("status $res->{status}; app saw sessions: " . ($res->{env}{APP_SESSION_IDS} // '-'));
+        ok($res->{status} >= 400, "not let through (status $res->{status})");
+    };
+}
+
+# SOAP with attachments / MTOM: the envelope is the root part of a
+# multipart/related body (JAX-WS/CXF, Axis2 accept it inbound); the body
+# starts with "--boundary", "not XML" to the module.
+my $mtom = "--MIMEBoundary_rv\r\n"
+         . qq{Content-Type: application/xop+xml; charset=UTF-8; type="text/xml"\r\n}
+         . "Content-Transfer-Encoding: binary\r\nContent-ID: <root.message\@cxf.apache.org>\r\n\r\n"
+         . envelope(headers => [session_header($etok)])
+         . "\r\n--MIMEBoundary_rv--\r\n";
+for my $v ($S, $M) {
+    my $where = vhost_label($v);
+    subtest "$where: enforced envelope as the root part of an MTOM (multipart/related) body: refused" => sub {
+        my $res = ac_request(vhost => $v, path => $API, body => $mtom,
+                             content_type => 'multipart/related; type="application/xop+xml"; '
+                                           . 'boundary="MIMEBoundary_rv"; start="<root.message@cxf.apache.org>"; '
+                                           . 'start-info="text/xml"',
+                             headers => ['SOAPAction' => '""']);
         diag("status $res->{status}; app saw sessions: " . ($res->{env}{APP_SESSION_IDS} // '-'));
         ok($res->{status} >= 400, "not let through (status $res->{status})");
     };
