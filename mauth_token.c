@@ -347,10 +347,11 @@ static const char *element_text(apr_pool_t *p, const apr_xml_elem *e, apr_size_t
  * application may look for one anywhere (an XPath //sessionId).  0 when one
  * cannot be read with certainty, or there are too many. */
 static int add_session_ids(apr_pool_t *p, const apr_xml_elem *root,
-                           apr_array_header_t *tokens, int first)
+                           apr_array_header_t *tokens, int first, int *elements)
 {
     const apr_xml_elem *e;
 
+    *elements = 0;
     for (e = root; e; e = next_inside(e, root)) {
         const char *text, *token;
         apr_size_t len;
@@ -358,6 +359,7 @@ static int add_session_ids(apr_pool_t *p, const apr_xml_elem *root,
         if (strcmp(e->name, "sessionId") != 0) {
             continue;
         }
+        ++*elements;
         /* <sessionId><x/>A</sessionId>: which text would the application take? */
         if (e->first_child) {
             return 0;
@@ -407,14 +409,15 @@ static const char *start_tag_end(const char *s, const char *limit)
  * sections: "<sessionId>AB<!--x-->CD</sessionId>" reads as ABCD where a
  * DOM's first text node is AB.  So the raw text of the (well-formed) body
  * is searched for an element named sessionId whose content has any markup
- * before its end tag.  Crude on purpose, since it can only refuse: a
- * "<sessionId>" inside a comment or in the Body counts too.  Linear: each
- * '<' is looked at up to the next one.
+ * before its end tag; *tags counts the sessionId start tags it saw, those
+ * inside comments too.  Crude on purpose, since it can only refuse.
+ * Linear: each '<' is looked at up to the next one.
  */
-static int markup_in_session_id(const char *body, apr_size_t len)
+static int markup_in_session_id(const char *body, apr_size_t len, int *tags)
 {
     const char *end = body + len, *s = body;
 
+    *tags = 0;
     while ((s = memchr(s, '<', (apr_size_t)(end - s))) != NULL) {
         const char *name = ++s, *next, *tag_end;
 
@@ -426,6 +429,7 @@ static int markup_in_session_id(const char *body, apr_size_t len)
         if (!is_session_id_name(name, s)) {
             continue;
         }
+        ++*tags;
         tag_end = start_tag_end(s, next ? next : end);
         /* <sessionId/> has no content */
         if (tag_end == NULL || tag_end[-1] == '/') {
@@ -441,7 +445,7 @@ static int markup_in_session_id(const char *body, apr_size_t len)
 mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t len,
                                     int complete, apr_array_header_t *tokens)
 {
-    int first = tokens->nelts;
+    int first = tokens->nelts, elements, tags;
     mauth_soap_e start = how_body_starts(body, len, complete);
     const apr_xml_doc *doc;
 
@@ -457,8 +461,10 @@ mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t 
     if (doc->root == NULL) {
         return MAUTH_SOAP_ABSENT;
     }
-    if (!add_session_ids(p, doc->root, tokens, first)
-        || (tokens->nelts > first && markup_in_session_id(body, len))) {
+    /* a sessionId the parser does not see as an element (inside a comment,
+     * CDATA or a processing instruction) is one a careless reader may take */
+    if (!add_session_ids(p, doc->root, tokens, first, &elements)
+        || markup_in_session_id(body, len, &tags) || tags != elements) {
         tokens->nelts = first;
         return MAUTH_SOAP_MALFORMED;
     }

@@ -656,6 +656,19 @@ UNIT_TEST(soap_in_multipart_related_is_read_part_by_part)
     CHECK_STR(body_of(p, NULL, ENVELOPE(SESSION_HEADER("tok")), 1), "FOUND tok");
 }
 
+UNIT_TEST(session_id_hidden_from_the_parser_is_malformed)
+{
+    /* a reader scanning the raw text takes what a parser does not see */
+    CHECK_STR(soap(p, "<Envelope><!-- <sessionId>tok</sessionId> --><Header/></Envelope>"),
+              "MALFORMED");
+    CHECK_STR(soap(p, "<Envelope><Body><![CDATA[<x:sessionId>tok</x:sessionId>]]></Body>"
+                      "</Envelope>"), "MALFORMED");
+    CHECK_STR(soap(p, "<Envelope><?pi <sessionId>tok</sessionId>?><Body/></Envelope>"),
+              "MALFORMED");
+    /* comments elsewhere stay harmless */
+    CHECK_STR(soap(p, "<Envelope><!-- a comment --><Body/></Envelope>"), "ABSENT");
+}
+
 static const unit_test_t tests[] = {
     UNIT(bearer_token_is_taken_from_authorization),
     UNIT(oauth_token_is_taken_only_when_oauth_is_asked_for),
@@ -690,6 +703,7 @@ static const unit_test_t tests[] = {
     UNIT(ebcdic_xml_is_an_encoding_we_do_not_read),
     UNIT(lookalike_cookie_names_are_unreadable),
     UNIT(soap_in_multipart_related_is_read_part_by_part),
+    UNIT(session_id_hidden_from_the_parser_is_malformed),
     UNIT(session_id_in_any_namespace_and_at_any_depth_is_found),
     UNIT(decoy_session_header_first_gives_both_tokens),
     UNIT(decoy_session_header_in_another_namespace_gives_both_tokens),
