@@ -17,9 +17,10 @@
 # NAME-certchain.pem (leaf + intermediates, for clients that take the key
 # separately).  CRLs and bundles: see the end of this file.
 #
-# Idempotent: does nothing when OUTDIR/.done exists.  Builds in a temporary
-# directory next to OUTDIR and renames it into place, so a concurrent caller
-# never sees a half-made PKI.  Everything is world-readable: httpd's children
+# Idempotent: does nothing when OUTDIR/.done holds this script's PKI_VERSION
+# (bumped whenever the PKI gains files, so an older OUTDIR is rebuilt).
+# Builds in a temporary directory next to OUTDIR and renames it into place,
+# so a concurrent caller never sees a half-made PKI.  Everything is world-readable: httpd's children
 # run as nobody.  THE PRIVATE KEYS ARE TEST KEYS; never use them elsewhere.
 set -eu
 
@@ -28,7 +29,8 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 OUT=$1
-if [ -f "$OUT/.done" ]; then
+PKI_VERSION=2
+if [ -f "$OUT/.done" ] && [ "$(cat "$OUT/.done")" = "$PKI_VERSION" ]; then
     exit 0
 fi
 
@@ -356,11 +358,66 @@ check "unable to get certificate CRL" -crl_check_all -CAfile root.pem \
     -CRLfile crls-root-only.pem -untrusted good-ec-chain.pem good-ec.pem
 check OK -purpose sslserver -CAfile root.pem server.pem
 
+# ------------------------------------------- the attack suite (t/attack/tls_*)
+#   root-b        a second trusted root             "mauth Test Root CA B"
+#   int-b         intermediate under root-b         "mauth Test Intermediate CA B"
+#   b-good        leaf under int-b
+#   revoked-later leaf under int1: good in crls-later-before.pem, revoked in
+#                 crls-later-after.pem (int1's next CRL, higher CRL number)
+#   large         leaf under int1 of about 80 KB (a 60000-byte private
+#                 extension): slow to hash, so races between the streams of
+#                 one HTTP/2 connection that first look at it show up
+#   ticket.key    48 random bytes for mod_ssl's SSLSessionTicketKeyFile
+make_root root-b "mauth Test Root CA B" 7000
+make_subca int-b "mauth Test Intermediate CA B" root-b 7500
+make_leaf b-good int-b ec v3_client_ec "$LEAF_START" "$LEAF_END" "int-b" \
+    "$DN_BASE/OU=mauth Test Clients B/CN=b-good.client.test"
+make_leaf revoked-later int1 ec v3_client_ec "$LEAF_START" "$LEAF_END" "int1"
+cat >>"$WORK/ca/int1/ca.cnf" <<EOF
+
+[ v3_client_large ]
+basicConstraints       = CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+1.3.6.1.4.1.55555.1.1  = ASN1:FORMAT:HEX,OCTETSTRING:$("$OPENSSL" rand -hex 60000)
+EOF
+make_leaf large int1 ec v3_client_large "$LEAF_START" "$LEAF_END" "int1"
+
+gencrl root-b root-b.crl
+gencrl int-b int-b.crl
+cp root-b.pem roots-b.pem
+cat root-b.crl int-b.crl >crls-b.pem
+
+# int1's CRL before (int1.crl, made above) and after revoking revoked-later.
+revoke int1 revoked-later.pem
+gencrl int1 int1-later.crl
+cp crls-all.pem crls-later-before.pem
+cat root.crl int1-later.crl int2.crl intrev.crl >crls-later-after.pem
+
+quiet "$OPENSSL" rand -out ticket.key 48
+
+check OK -purpose sslclient -crl_check_all -CAfile roots-b.pem -CRLfile crls-b.pem \
+    -untrusted b-good-chain.pem b-good.pem
+check "unable to get local issuer" -CAfile roots.pem -untrusted b-good-chain.pem b-good.pem
+check "unable to get local issuer" -CAfile roots-b.pem -untrusted good-ec-chain.pem good-ec.pem
+check OK -purpose sslclient -crl_check_all -CAfile roots.pem -CRLfile crls-later-before.pem \
+    -untrusted revoked-later-chain.pem revoked-later.pem
+check "certificate revoked" -crl_check_all -CAfile roots.pem -CRLfile crls-later-after.pem \
+    -untrusted revoked-later-chain.pem revoked-later.pem
+check OK -purpose sslclient -crl_check_all -CAfile roots.pem -CRLfile crls-later-after.pem \
+    -untrusted good-ec-chain.pem good-ec.pem
+check OK -purpose sslclient -crl_check_all -CAfile roots.pem -CRLfile crls-all.pem \
+    -untrusted large-chain.pem large.pem
+[ "$(wc -c <large.pem)" -gt 60000 ] || { echo "mkpki: large.pem is not large" >&2; exit 1; }
+[ "$(wc -c <ticket.key)" -eq 48 ] || { echo "mkpki: ticket.key is not 48 bytes" >&2; exit 1; }
+
 # Publish.
 rm -rf "$WORK/ca" "$WORK"/*.csr "$WORK/.log"
 chmod 0755 "$WORK"
 chmod 0644 "$WORK"/*
-touch "$WORK/.done"
+echo "$PKI_VERSION" >"$WORK/.done"
 chmod 0644 "$WORK/.done"
 rm -rf "$OUT"
 mv "$WORK" "$OUT"
