@@ -9,16 +9,18 @@
 # connection's chain against its own roots, so b.test answers with its
 # Certificate Error page ("not issued by a trusted certificate authority");
 # mod_ssl's 421 would do as well.  Asserted strictly: no 200, the back end
-# never runs, nothing says SUCCESS.
+# never runs, nothing says SUCCESS.  A session resumed for a.test (legitly:
+# same vhost, same trust) has no chain left to judge for b.test: 421.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use MAuth::Test;
+use Apache::Test ();
 use MAuth::Attack;
 
-plan tests => 6;
+plan tests => 8;
 
 my $port = vhost_port('attack_tls_switch');
 my $path = '/required/env.cgi';
@@ -82,3 +84,23 @@ subtest 'on a keep-alive connection that passed for a.test, the next request for
     served_by($second, 'b.test');
     assert_not_passed($second, reason => $untrusted);
 };
+
+for my $proto ('tls1_2', 'tls1_3') {
+    subtest "a session resumed for SNI a.test gets 421 for Host b.test ($proto)" => sub {
+        my $sess = Apache::Test::vars('t_logs') . "/switch-$proto-$$.sess";
+        my %tls = (port => $port, sni => 'a.test', cert => 'good-ec', proto => $proto,
+                   path => $path);
+        my $first = s_client_get(%tls, host => "a.test:$port", sess_out => $sess);
+        is($first->{session}, 'New', 'first handshake for a.test');
+        assert_passes($first, cert => 'good-ec');
+        my $again = s_client_get(%tls, host => "a.test:$port", sess_in => $sess);
+        is($again->{session}, 'Reused', 'resumed for a.test: the same trust');
+        assert_passes($again, cert => 'good-ec');
+        my $res = s_client_get(%tls, host => "b.test:$port", sess_in => $sess);
+        is($res->{session}, 'Reused', 'resumed again, Host b.test');
+        is($res->{status}, 421, '421 Misdirected Request: no chain to judge for b.test')
+            or diag(MAuth::Attack::describe($res));
+        assert_not_passed($res);
+        unlink $sess;
+    };
+}
