@@ -25,6 +25,8 @@ typedef struct {
     apr_size_t sig_alg_len;
     const unsigned char *signature;    /* BIT STRING bits */
     apr_size_t signature_len;
+    unsigned signature_unused_bits;    /* not 0: no signature verifies (as in
+                                        * OpenSSL), but the CRL still loads */
     X509_NAME *issuer;
     apr_time_t this_update;
     apr_time_t next_update;            /* 0: none given */

@@ -1168,6 +1168,60 @@ UNIT_TEST(der_crl_revokes_like_pem)
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
 }
 
+/* The DER of crl with its signature BIT STRING declaring one unused bit
+ * (PKITS 4.4.4's BadCRLSignatureCACRL), as a DER file in dir. */
+static const char *crl_with_unused_bits(apr_pool_t *p, const char *dir, const char *name,
+                                        X509_CRL *crl)
+{
+    apr_size_t len;
+    unsigned char *der = tp_crl_der(p, crl, &len);
+    const ASN1_BIT_STRING *sig;
+    unsigned char *at;
+
+    X509_CRL_get0_signature(crl, &sig, NULL);
+    /* the signature is the last element: 03 len 00 <sig>, short form */
+    at = der + len - (apr_size_t)ASN1_STRING_length(sig) - 1;
+    if (at[-2] != 0x03 || at[0] != 0x00) {
+        unit_fail(__FILE__, __LINE__, "unexpected signature encoding");
+    }
+    at[0] = 0x01;
+    return tp_write_file(p, dir, name, der, len);
+}
+
+/* A CRL OpenSSL parses does not stop start-up; with an unusable signature
+ * it is a bad CRL like any other: refused where it is needed. */
+UNIT_TEST(crl_with_unused_signature_bits_loads_and_fails_closed)
+{
+    world_t w;
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    mauth_verdict_t v;
+    unit_log_t log;
+
+    world_make(p, &w);
+    CHECK(mauth_trust_add_roots_file(t, tp_write_certs(p, dir, "root.pem", w.root.cert, NULL),
+                                     &err) == APR_SUCCESS);
+    CHECK(mauth_trust_add_crl_file(t, tp_write_crls(p, dir, "root.crl", 1, w.root_crl, NULL),
+                                   &err) == APR_SUCCESS);
+    CHECK_MSG(mauth_trust_add_crl_file(t, crl_with_unused_bits(p, dir, "inter.crl", w.inter_crl),
+                                       &err) == APR_SUCCESS, "%s", err);
+    CHECK_MSG(mauth_trust_finish(t, NULL, &err) == APR_SUCCESS, "finish: %s", err);
+    mauth_verify_chain(t, w.leaf.cert, w.sent, TP_APR_NOW, unit_log_capture(p, &log), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    CHECK_INT(v.error_depth, 0);
+    CHECK(unit_log_has(&log, "MAUTH00005"));
+
+    /* a root's CRL is checked at start-up, and this one does not verify */
+    t = mauth_trust_create(p);
+    CHECK(mauth_trust_add_roots_file(t, tp_write_certs(p, dir, "root.pem", w.root.cert, NULL),
+                                     &err) == APR_SUCCESS);
+    CHECK(mauth_trust_add_crl_file(t, crl_with_unused_bits(p, dir, "bad-root.crl", w.root_crl),
+                                   &err) == APR_SUCCESS);
+    CHECK(mauth_trust_finish(t, NULL, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "bad-root.crl");
+    CHECK_CONTAINS(err, "does not verify");
+}
+
 UNIT_TEST(pem_file_with_several_crls_loads_all)
 {
     world_t w;
@@ -1355,6 +1409,7 @@ static const unit_test_t tests[] = {
     UNIT(start_up_refuses_trust_without_roots),
     UNIT(crl_loads_from_der_and_pem_files),
     UNIT(der_crl_revokes_like_pem),
+    UNIT(crl_with_unused_signature_bits_loads_and_fails_closed),
     UNIT(pem_file_with_several_crls_loads_all),
     UNIT(roots_and_crls_load_from_directories),
     UNIT(verdict_names_the_trust_that_made_it),
