@@ -7,8 +7,9 @@
  * roots (signatures, validity times, client-auth purpose, depth).  CRLs are
  * checked against the compact index of mauth_crl.c once the chain stands,
  * unless a configured CRL needs OpenSSL's extended CRL handling (indirect,
- * delta, distribution-point scoped): then every CRL goes to OpenSSL with
- * X509_V_FLAG_EXTENDED_CRL_SUPPORT, correct but as slow as mod_ssl.
+ * delta, distribution-point scoped): then every CRL goes to OpenSSL's
+ * verification context with X509_V_FLAG_EXTENDED_CRL_SUPPORT, correct but
+ * as slow as mod_ssl.
  */
 #include <string.h>
 #include <time.h>
@@ -29,6 +30,7 @@ struct mauth_trust {
     X509_STORE *store;
     STACK_OF(X509) *roots;
     apr_array_header_t *crls;          /* mauth_crl_t * */
+    STACK_OF(X509_CRL) *x509_crls;     /* the same, parsed by OpenSSL, when it checks them */
     mauth_crl_check_e crl_check;
     int depth;                         /* mod_ssl's meaning: the root's index */
     int extended_crls;                 /* hand CRLs to OpenSSL */
@@ -42,6 +44,7 @@ static apr_status_t trust_cleanup(void *data)
 
     X509_STORE_free(t->store);
     sk_X509_pop_free(t->roots, X509_free);
+    sk_X509_CRL_pop_free(t->x509_crls, X509_CRL_free);
     return APR_SUCCESS;
 }
 
@@ -201,11 +204,17 @@ int mauth_trust_crl_count(const mauth_trust_t *t)
     return t->crls->nelts;
 }
 
-/* Gives every CRL to OpenSSL's store, parsed the way OpenSSL parses it. */
+/*
+ * Parses every CRL the way OpenSSL parses it, for the verification context.
+ * Not for the X509_STORE: OpenSSL looks a store's CRLs up by the checked
+ * certificate's issuer name, so an indirect CRL (another issuer's name)
+ * would never be found; CRLs handed to the context are all considered.
+ */
 static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
 {
     int i;
 
+    t->x509_crls = sk_X509_CRL_new_null();
     for (i = 0; i < t->crls->nelts; i++) {
         mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
         const unsigned char *p = crl->der;
@@ -215,8 +224,11 @@ static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
             ERR_clear_error();
             return APR_EINVAL;
         }
-        X509_STORE_add_crl(t->store, parsed);
-        X509_CRL_free(parsed);
+        if (t->x509_crls == NULL || !sk_X509_CRL_push(t->x509_crls, parsed)) {
+            X509_CRL_free(parsed);
+            *err = "out of memory";
+            return APR_ENOMEM;
+        }
     }
     return APR_SUCCESS;
 }
@@ -450,6 +462,8 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
     X509_VERIFY_PARAM_set_depth(param, t->depth > 0 ? t->depth - 1 : 0);
     X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
     if (t->extended_crls && t->crl_check != MAUTH_CRL_CHECK_NONE) {
+        /* read only from here on, shared by every thread like the store */
+        X509_STORE_CTX_set0_crls(ctx, t->x509_crls);
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK
                                     | X509_V_FLAG_EXTENDED_CRL_SUPPORT
                                     | X509_V_FLAG_USE_DELTAS

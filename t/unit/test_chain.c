@@ -925,6 +925,51 @@ UNIT_TEST(extended_crl_mode_forged_crl_cannot_revoke)
               "a forged CRL gave %s", unit_verdict_text(&v));
 }
 
+/* An indirect CRL: a separate CRL issuer ("CRL Issuer", issued by the root,
+ * cRLSign only) publishes the revocations of the intermediate's
+ * certificates, which name it as cRLIssuer in their distribution point.
+ * OpenSSL finds it only among the CRLs handed to the verification context
+ * (a store looks CRLs up by the certificate's issuer name); PKITS 4.14.24,
+ * 4.14.25, 4.14.28, 4.14.29 and 4.14.33. */
+UNIT_TEST(extended_crl_mode_finds_indirect_crl)
+{
+    world_t w;
+    tp_id_t crl_issuer, alice, bob;
+    X509_CRL *indirect;
+    X509_REVOKED *entry;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    STACK_OF(X509) *sent;
+
+    world_make(p, &w);
+    crl_issuer = tp_cert(p, &(tp_cert_opts_t){.cn = "CRL Issuer", .issuer = &w.root,
+                                              .key_usage = "critical,cRLSign"});
+    alice = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &w.inter,
+                                         .eku = "clientAuth", .crl_issuer = &crl_issuer});
+    bob = tp_cert(p, &(tp_cert_opts_t){.cn = "bob", .issuer = &w.inter,
+                                       .eku = "clientAuth", .crl_issuer = &crl_issuer});
+    indirect = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &crl_issuer});
+    tp_crl_add_ext(indirect, &crl_issuer, NID_issuing_distribution_point,
+                   "critical,indirectCRL:TRUE");
+    entry = tp_crl_revoke(indirect, bob.cert);
+    tp_crl_entry_issuer(entry, &w.inter);
+    tp_crl_sign(indirect, crl_issuer.key);
+    /* the root's CRL covers the intermediate and the CRL issuer; the
+     * intermediate publishes no CRL of its own */
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, indirect, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    sent = tp_stack(p, w.inter.cert, crl_issuer.cert, NULL);
+    verify(t, alice.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verify(t, bob.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+    /* the indirect CRL speaks for the certificates that name its issuer */
+    verify(t, w.leaf.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
 /* After a key rollover the old key's CRL (same issuer name, its own key id)
  * is still configured: only the CRL of the chain's key counts, in both modes. */
 UNIT_TEST(crl_of_rolled_over_key_is_ignored_in_both_modes)
@@ -1396,6 +1441,7 @@ static const unit_test_t tests[] = {
     UNIT(extended_crl_mode_refuses_revoked_intermediate),
     UNIT(extended_crl_mode_refuses_expired_crl),
     UNIT(extended_crl_mode_forged_crl_cannot_revoke),
+    UNIT(extended_crl_mode_finds_indirect_crl),
     UNIT(crl_of_rolled_over_key_is_ignored_in_both_modes),
     UNIT(extended_crl_mode_valid_until_counts_crl_next_update),
     UNIT(start_up_refuses_empty_root_file),
