@@ -726,6 +726,190 @@ UNIT_TEST(issuer_without_crl_sign_usage_fails_closed)
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
 }
 
+/* ------------------------------------------- CRLs signed by another key */
+
+/*
+ * A CA that signs certificates with one key and CRLs with another: the
+ * CRL-signing certificate has the CA's name and cRLSign only, is issued by
+ * the root, and the client sends it along (PKITS 4.4.19 to 4.4.21).
+ */
+typedef struct {
+    world_t w;
+    tp_id_t ca, signer, leaf;
+    X509_CRL *ca_crl;
+    STACK_OF(X509) *sent;
+} split_keys_t;
+
+static void split_keys_make(apr_pool_t *p, split_keys_t *k, X509 *revoked)
+{
+    world_make(p, &k->w);
+    k->ca = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .ca = 1, .issuer = &k->w.root,
+                                         .key_usage = "critical,keyCertSign"});
+    k->signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &k->w.root,
+                                             .key_usage = "critical,cRLSign"});
+    k->leaf = tp_leaf(p, "alice", &k->ca);
+    k->ca_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k->signer,
+                                           .revoked = (X509 *[]){revoked, NULL}});
+    k->sent = tp_stack(p, k->ca.cert, k->signer.cert, NULL);
+}
+
+static mauth_trust_t *split_keys_trust(apr_pool_t *p, const split_keys_t *k, X509_CRL *root_crl)
+{
+    const char *err = NULL;
+    mauth_trust_t *t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){k->w.root.cert, NULL},
+                                (X509_CRL *[]){root_crl ? root_crl : k->w.root_crl,
+                                               k->ca_crl, NULL}, NULL, &err);
+    if (t == NULL) {
+        unit_fail(__FILE__, __LINE__, "trust: %s", err);
+    }
+    return t;
+}
+
+UNIT_TEST(accepts_crl_signed_by_separate_crl_signing_certificate)
+{
+    split_keys_t k;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, NULL);
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify(t, k.leaf.cert, k.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    /* the verdict lasts while the CRL-signing certificate does too */
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 7 * TP_DAY);
+    /* the same again: the signature is remembered, the answer the same */
+    verify(t, k.leaf.cert, k.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(separately_signed_crl_revokes)
+{
+    split_keys_t k;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, NULL);
+    k.ca_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k.signer,
+                                          .revoked = (X509 *[]){k.leaf.cert, NULL}});
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify(t, k.leaf.cert, k.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+    CHECK_INT(v.error_depth, 0);
+}
+
+/* The CRL-signing certificate revoked by the root: its CRL says nothing,
+ * and the chain fails as revoked, not as unavailable. */
+UNIT_TEST(crl_of_revoked_crl_signing_certificate_refuses_chain_as_revoked)
+{
+    split_keys_t k;
+    X509_CRL *root_crl;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    unit_log_t log;
+
+    split_keys_make(p, &k, NULL);
+    root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k.w.root,
+                                          .revoked = (X509 *[]){k.signer.cert, NULL}});
+    CHECK((t = split_keys_trust(p, &k, root_crl)) != NULL);
+    mauth_verify_chain(t, k.leaf.cert, k.sent, TP_APR_NOW, unit_log_capture(p, &log), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_ISSUER_REVOKED);
+    CHECK_INT(v.error_depth, 0);
+    CHECK(unit_log_has(&log, "MAUTH00008"));
+}
+
+UNIT_TEST(crl_signing_certificate_must_be_sent)
+{
+    split_keys_t k;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, NULL);
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/* Another certificate of the CA's name signs no CRL without cRLSign. */
+UNIT_TEST(crl_signing_certificate_needs_crl_sign_usage)
+{
+    split_keys_t k;
+    tp_id_t signer;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, NULL);
+    signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &k.w.root,
+                                          .key = k.signer.key,
+                                          .key_usage = "critical,digitalSignature"});
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, signer.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    /* nor without a keyUsage at all: a separate signer must say so */
+    signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &k.w.root,
+                                          .key = k.signer.key, .key_usage = ""});
+    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, signer.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/* A CRL-signing certificate must chain to the chain's own root: one from
+ * another trusted root, or self-signed, signs nothing here. */
+UNIT_TEST(crl_signing_certificate_must_chain_to_the_same_root)
+{
+    split_keys_t k;
+    tp_id_t other_root, signer, self_signed;
+    X509_CRL *other_crl;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, NULL);
+    other_root = tp_root(p, "Other Root CA");
+    other_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &other_root});
+    signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &other_root,
+                                          .key = k.signer.key, .key_usage = "critical,cRLSign"});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){k.w.root.cert, other_root.cert, NULL},
+                 (X509_CRL *[]){k.w.root_crl, other_crl, k.ca_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, signer.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+
+    self_signed = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .key = k.signer.key,
+                                               .key_usage = "critical,cRLSign"});
+    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, self_signed.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/*
+ * A self-issued key rollover (PKITS 4.5.1, 4.5.2): the CA's new key
+ * certifies its old key (same name, self-issued), the client's certificate
+ * is from the old key, and the CA now signs CRLs with the new key only.
+ */
+UNIT_TEST(accepts_crl_signed_by_the_new_key_of_a_rollover)
+{
+    world_t w;
+    tp_id_t old_with_new, leaf, bob;
+    X509_CRL *crl;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    STACK_OF(X509) *sent;
+
+    world_make(p, &w);
+    old_with_new = tp_cert(p, &(tp_cert_opts_t){.cn = "Intermediate CA", .ca = 1,
+                                                .issuer = &w.inter});
+    leaf = tp_leaf(p, "alice", &old_with_new);
+    bob = tp_leaf(p, "bob", &old_with_new);
+    crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .revoked = (X509 *[]){bob.cert, NULL}});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    sent = tp_stack(p, old_with_new.cert, w.inter.cert, NULL);
+    verify(t, leaf.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verify(t, bob.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+}
+
 UNIT_TEST(check_none_accepts_revoked_leaf)
 {
     world_t w;
@@ -1431,6 +1615,13 @@ static const unit_test_t tests[] = {
     UNIT(badly_signed_root_crl_fails_start_up),
     UNIT(crl_signature_memo_is_per_issuer_key),
     UNIT(issuer_without_crl_sign_usage_fails_closed),
+    UNIT(accepts_crl_signed_by_separate_crl_signing_certificate),
+    UNIT(separately_signed_crl_revokes),
+    UNIT(crl_of_revoked_crl_signing_certificate_refuses_chain_as_revoked),
+    UNIT(crl_signing_certificate_must_be_sent),
+    UNIT(crl_signing_certificate_needs_crl_sign_usage),
+    UNIT(crl_signing_certificate_must_chain_to_the_same_root),
+    UNIT(accepts_crl_signed_by_the_new_key_of_a_rollover),
     UNIT(check_none_accepts_revoked_leaf),
     UNIT(check_none_needs_no_crl),
     UNIT(valid_until_is_crl_next_update_when_earliest),
