@@ -219,11 +219,15 @@ static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
         mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
         const unsigned char *p = crl->der;
         X509_CRL *parsed = d2i_X509_CRL(NULL, &p, (long)crl->der_len);
+        ISSUING_DIST_POINT *idp;
         if (parsed == NULL) {
             *err = apr_psprintf(t->pool, "%s: OpenSSL cannot parse a CRL", crl->source);
             ERR_clear_error();
             return APR_EINVAL;
         }
+        idp = X509_CRL_get_ext_d2i(parsed, NID_issuing_distribution_point, NULL, NULL);
+        crl->indirect = idp != NULL && idp->indirectCRL;
+        ISSUING_DIST_POINT_free(idp);
         if (t->x509_crls == NULL || !sk_X509_CRL_push(t->x509_crls, parsed)) {
             X509_CRL_free(parsed);
             *err = "out of memory";
@@ -353,7 +357,8 @@ static int last_checked(const mauth_trust_t *t, STACK_OF(X509) *chain)
 }
 
 /* When OpenSSL checked the CRLs, the verdict still ends at the earliest
- * nextUpdate of the CRLs of the issuers it consulted. */
+ * nextUpdate of the CRLs it may have consulted: those of the issuers, and
+ * the indirect ones, which speak for issuers of other names. */
 static void expire_by_crl_updates(const mauth_trust_t *t, STACK_OF(X509) *chain,
                                   mauth_verdict_t *v)
 {
@@ -363,7 +368,7 @@ static void expire_by_crl_updates(const mauth_trust_t *t, STACK_OF(X509) *chain,
         const X509_NAME *issuer = X509_get_subject_name(sk_X509_value(chain, i + 1));
         for (j = 0; j < t->crls->nelts; j++) {
             mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, j, mauth_crl_t *);
-            if (X509_NAME_cmp(crl->issuer, issuer) == 0) {
+            if (crl->indirect || X509_NAME_cmp(crl->issuer, issuer) == 0) {
                 expire_by(v, crl->next_update, MAUTH_REASON_REVOCATION_UNAVAILABLE);
             }
         }

@@ -36,6 +36,9 @@ typedef struct {
      * issuing distribution point, or a signature scheme the index cannot
      * check on its own. */
     const char *complex_why;
+    int indirect;                      /* speaks for other issuers (its issuing
+                                        * distribution point says indirectCRL);
+                                        * set when OpenSSL checks the CRLs */
     apr_thread_mutex_t *memo_lock;
     int signature_verified;
     unsigned char verified_key[MAUTH_FINGERPRINT_LEN];

@@ -1133,7 +1133,8 @@ UNIT_TEST(extended_crl_mode_finds_indirect_crl)
                                          .eku = "clientAuth", .crl_issuer = &crl_issuer});
     bob = tp_cert(p, &(tp_cert_opts_t){.cn = "bob", .issuer = &w.inter,
                                        .eku = "clientAuth", .crl_issuer = &crl_issuer});
-    indirect = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &crl_issuer});
+    indirect = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &crl_issuer,
+                                              .next_update = TP_NOW + 2 * TP_DAY});
     tp_crl_add_ext(indirect, &crl_issuer, NID_issuing_distribution_point,
                    "critical,indirectCRL:TRUE");
     entry = tp_crl_revoke(indirect, bob.cert);
@@ -1147,6 +1148,9 @@ UNIT_TEST(extended_crl_mode_finds_indirect_crl)
     sent = tp_stack(p, w.inter.cert, crl_issuer.cert, NULL);
     verify(t, alice.cert, sent, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    /* the verdict ends when the indirect CRL does, though it bears another name */
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 2 * TP_DAY);
+    CHECK_INT(v.reason_after, MAUTH_REASON_REVOCATION_UNAVAILABLE);
     verify(t, bob.cert, sent, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
     /* the indirect CRL speaks for the certificates that name its issuer */
