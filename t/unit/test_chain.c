@@ -740,7 +740,7 @@ typedef struct {
     STACK_OF(X509) *sent;
 } split_keys_t;
 
-static void split_keys_make(apr_pool_t *p, split_keys_t *k, X509 *revoked)
+static void split_keys_make(apr_pool_t *p, split_keys_t *k, int revoke_leaf)
 {
     world_make(p, &k->w);
     k->ca = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .ca = 1, .issuer = &k->w.root,
@@ -749,7 +749,8 @@ static void split_keys_make(apr_pool_t *p, split_keys_t *k, X509 *revoked)
                                              .key_usage = "critical,cRLSign"});
     k->leaf = tp_leaf(p, "alice", &k->ca);
     k->ca_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k->signer,
-                                           .revoked = (X509 *[]){revoked, NULL}});
+                                           .revoked = (X509 *[]){revoke_leaf ? k->leaf.cert
+                                                                 : NULL, NULL}});
     k->sent = tp_stack(p, k->ca.cert, k->signer.cert, NULL);
 }
 
@@ -771,7 +772,7 @@ UNIT_TEST(accepts_crl_signed_by_separate_crl_signing_certificate)
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    split_keys_make(p, &k, NULL);
+    split_keys_make(p, &k, 0);
     CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
     verify(t, k.leaf.cert, k.sent, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
@@ -788,9 +789,7 @@ UNIT_TEST(separately_signed_crl_revokes)
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    split_keys_make(p, &k, NULL);
-    k.ca_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k.signer,
-                                          .revoked = (X509 *[]){k.leaf.cert, NULL}});
+    split_keys_make(p, &k, 1);
     CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
     verify(t, k.leaf.cert, k.sent, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
@@ -807,7 +806,7 @@ UNIT_TEST(crl_of_revoked_crl_signing_certificate_refuses_chain_as_revoked)
     mauth_verdict_t v;
     unit_log_t log;
 
-    split_keys_make(p, &k, NULL);
+    split_keys_make(p, &k, 0);
     root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k.w.root,
                                           .revoked = (X509 *[]){k.signer.cert, NULL}});
     CHECK((t = split_keys_trust(p, &k, root_crl)) != NULL);
@@ -823,32 +822,42 @@ UNIT_TEST(crl_signing_certificate_must_be_sent)
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    split_keys_make(p, &k, NULL);
+    split_keys_make(p, &k, 0);
     CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
     verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, NULL), &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/* Another certificate with the CA's name and the CRL-signing key, sent in
+ * place of the real CRL-signing certificate. */
+static void verify_with_signer(apr_pool_t *p, const mauth_trust_t *t, const split_keys_t *k,
+                               const tp_id_t *issuer, const char *key_usage,
+                               mauth_verdict_t *v)
+{
+    tp_id_t signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = issuer,
+                                                  .key = k->signer.key,
+                                                  .key_usage = key_usage});
+
+    verify(t, k->leaf.cert, tp_stack(p, k->ca.cert, signer.cert, NULL), v);
 }
 
 /* Another certificate of the CA's name signs no CRL without cRLSign. */
 UNIT_TEST(crl_signing_certificate_needs_crl_sign_usage)
 {
     split_keys_t k;
-    tp_id_t signer;
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    split_keys_make(p, &k, NULL);
-    signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &k.w.root,
-                                          .key = k.signer.key,
-                                          .key_usage = "critical,digitalSignature"});
+    split_keys_make(p, &k, 0);
     CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
-    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, signer.cert, NULL), &v);
+    verify_with_signer(p, t, &k, &k.w.root, "critical,digitalSignature", &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
     /* nor without a keyUsage at all: a separate signer must say so */
-    signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &k.w.root,
-                                          .key = k.signer.key, .key_usage = ""});
-    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, signer.cert, NULL), &v);
+    verify_with_signer(p, t, &k, &k.w.root, "", &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    /* with it, the same key signs */
+    verify_with_signer(p, t, &k, &k.w.root, "critical,cRLSign", &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
 }
 
 /* A CRL-signing certificate must chain to the chain's own root: one from
@@ -856,26 +865,21 @@ UNIT_TEST(crl_signing_certificate_needs_crl_sign_usage)
 UNIT_TEST(crl_signing_certificate_must_chain_to_the_same_root)
 {
     split_keys_t k;
-    tp_id_t other_root, signer, self_signed;
+    tp_id_t other_root;
     X509_CRL *other_crl;
     const char *err = NULL;
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    split_keys_make(p, &k, NULL);
+    split_keys_make(p, &k, 0);
     other_root = tp_root(p, "Other Root CA");
     other_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &other_root});
-    signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &other_root,
-                                          .key = k.signer.key, .key_usage = "critical,cRLSign"});
     t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){k.w.root.cert, other_root.cert, NULL},
                  (X509_CRL *[]){k.w.root_crl, other_crl, k.ca_crl, NULL}, NULL, &err);
     CHECK_MSG(t != NULL, "trust: %s", err);
-    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, signer.cert, NULL), &v);
+    verify_with_signer(p, t, &k, &other_root, "critical,cRLSign", &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
-
-    self_signed = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .key = k.signer.key,
-                                               .key_usage = "critical,cRLSign"});
-    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, self_signed.cert, NULL), &v);
+    verify_with_signer(p, t, &k, NULL, "critical,cRLSign", &v);    /* self-signed */
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
 }
 
