@@ -388,7 +388,7 @@ static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *c
                                        STACK_OF(X509) *untrusted, int level, apr_time_t now,
                                        const mauth_logger_t *log, mauth_verdict_t *v);
 
-/* Whether key may sign CRLs: a keyUsage naming cRLSign, or none at all
+/* Whether cert may sign CRLs: a keyUsage naming cRLSign, or none at all
  * (RFC 5280 4.2.1.3) when required is not set. */
 static int may_sign_crls(X509 *cert, int required)
 {
@@ -425,13 +425,13 @@ static signer_e try_crl_signer(const mauth_trust_t *t, mauth_crl_t *crl, X509 *c
     }
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)apr_time_sec(now));
     X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx), t->depth > 0 ? t->depth - 1 : 0);
-    if (X509_verify_cert(ctx) != 1) {
+    path = X509_verify_cert(ctx) == 1 ? X509_STORE_CTX_get0_chain(ctx) : NULL;
+    if (path == NULL) {
         mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00008",
                   "%s: the certificate that signed the CRL does not validate: %s",
                   crl->source, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
     }
-    else if (path = X509_STORE_CTX_get0_chain(ctx),
-             X509_cmp(sk_X509_value(path, sk_X509_num(path) - 1), anchor) != 0) {
+    else if (X509_cmp(sk_X509_value(path, sk_X509_num(path) - 1), anchor) != 0) {
         mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00008",
                   "%s: the certificate that signed the CRL chains to another root",
                   crl->source);
