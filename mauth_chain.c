@@ -7,8 +7,9 @@
  * roots (signatures, validity times, client-auth purpose, depth).  CRLs are
  * checked against the compact index of mauth_crl.c once the chain stands,
  * unless a configured CRL needs OpenSSL's extended CRL handling (indirect,
- * delta, distribution-point scoped): then every CRL goes to OpenSSL with
- * X509_V_FLAG_EXTENDED_CRL_SUPPORT, correct but as slow as mod_ssl.
+ * delta, distribution-point scoped): then every CRL goes to OpenSSL's
+ * verification context with X509_V_FLAG_EXTENDED_CRL_SUPPORT, correct but
+ * as slow as mod_ssl.
  */
 #include <string.h>
 #include <time.h>
@@ -29,6 +30,7 @@ struct mauth_trust {
     X509_STORE *store;
     STACK_OF(X509) *roots;
     apr_array_header_t *crls;          /* mauth_crl_t * */
+    STACK_OF(X509_CRL) *x509_crls;     /* the same, parsed by OpenSSL, when it checks them */
     mauth_crl_check_e crl_check;
     int depth;                         /* mod_ssl's meaning: the root's index */
     int extended_crls;                 /* hand CRLs to OpenSSL */
@@ -42,6 +44,7 @@ static apr_status_t trust_cleanup(void *data)
 
     X509_STORE_free(t->store);
     sk_X509_pop_free(t->roots, X509_free);
+    sk_X509_CRL_pop_free(t->x509_crls, X509_CRL_free);
     return APR_SUCCESS;
 }
 
@@ -201,22 +204,35 @@ int mauth_trust_crl_count(const mauth_trust_t *t)
     return t->crls->nelts;
 }
 
-/* Gives every CRL to OpenSSL's store, parsed the way OpenSSL parses it. */
+/*
+ * Parses every CRL the way OpenSSL parses it, for the verification context.
+ * Not for the X509_STORE: OpenSSL looks a store's CRLs up by the checked
+ * certificate's issuer name, so an indirect CRL (another issuer's name)
+ * would never be found; CRLs handed to the context are all considered.
+ */
 static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
 {
     int i;
 
+    t->x509_crls = sk_X509_CRL_new_null();
     for (i = 0; i < t->crls->nelts; i++) {
         mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
         const unsigned char *p = crl->der;
         X509_CRL *parsed = d2i_X509_CRL(NULL, &p, (long)crl->der_len);
+        ISSUING_DIST_POINT *idp;
         if (parsed == NULL) {
             *err = apr_psprintf(t->pool, "%s: OpenSSL cannot parse a CRL", crl->source);
             ERR_clear_error();
             return APR_EINVAL;
         }
-        X509_STORE_add_crl(t->store, parsed);
-        X509_CRL_free(parsed);
+        idp = X509_CRL_get_ext_d2i(parsed, NID_issuing_distribution_point, NULL, NULL);
+        crl->indirect = idp != NULL && idp->indirectCRL;
+        ISSUING_DIST_POINT_free(idp);
+        if (t->x509_crls == NULL || !sk_X509_CRL_push(t->x509_crls, parsed)) {
+            X509_CRL_free(parsed);
+            *err = "out of memory";
+            return APR_ENOMEM;
+        }
     }
     return APR_SUCCESS;
 }
@@ -341,7 +357,8 @@ static int last_checked(const mauth_trust_t *t, STACK_OF(X509) *chain)
 }
 
 /* When OpenSSL checked the CRLs, the verdict still ends at the earliest
- * nextUpdate of the CRLs of the issuers it consulted. */
+ * nextUpdate of the CRLs it may have consulted: those of the issuers, and
+ * the indirect ones, which speak for issuers of other names. */
 static void expire_by_crl_updates(const mauth_trust_t *t, STACK_OF(X509) *chain,
                                   mauth_verdict_t *v)
 {
@@ -351,22 +368,164 @@ static void expire_by_crl_updates(const mauth_trust_t *t, STACK_OF(X509) *chain,
         const X509_NAME *issuer = X509_get_subject_name(sk_X509_value(chain, i + 1));
         for (j = 0; j < t->crls->nelts; j++) {
             mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, j, mauth_crl_t *);
-            if (X509_NAME_cmp(crl->issuer, issuer) == 0) {
+            if (crl->indirect || X509_NAME_cmp(crl->issuer, issuer) == 0) {
                 expire_by(v, crl->next_update, MAUTH_REASON_REVOCATION_UNAVAILABLE);
             }
         }
     }
 }
 
+/* How deep the search for a CRL's signer may recurse: the signer's own
+ * revocation may need a CRL from yet another signer, and no further. */
+#define MAUTH_CRL_SIGNER_LEVELS 2
+/* At most this many other certificates are tried as one CRL's signer, so a
+ * client sending many certificates under an issuer's name costs little. */
+#define MAUTH_CRL_SIGNER_TRIES 8
+
+typedef enum { SIGNER_NONE = 0, SIGNER_OK, SIGNER_REVOKED } signer_e;
+
+static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *chain,
+                                       STACK_OF(X509) *untrusted, int level, apr_time_t now,
+                                       const mauth_logger_t *log, mauth_verdict_t *v);
+
+/* Whether cert may sign CRLs: a keyUsage naming cRLSign, or none at all
+ * (RFC 5280 4.2.1.3) when required is not set. */
+static int may_sign_crls(X509 *cert, int required)
+{
+    if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE)) {
+        return !required;
+    }
+    return (X509_get_key_usage(cert) & KU_CRL_SIGN) != 0;
+}
+
+/*
+ * Whether candidate, another certificate than the checked one's issuer,
+ * signed crl and may: RFC 5280 6.3.3 (f) accepts a CRL signed by any
+ * certificate with the CRL issuer's name and cRLSign (a separate
+ * CRL-signing key, the other key of a self-issued rollover) whose own path
+ * validates to the same trust anchor, its revocation included.
+ */
+static signer_e try_crl_signer(const mauth_trust_t *t, mauth_crl_t *crl, X509 *candidate,
+                               X509 *anchor, STACK_OF(X509) *untrusted, int level,
+                               apr_time_t now, const mauth_logger_t *log, mauth_verdict_t *v)
+{
+    X509_STORE_CTX *ctx;
+    STACK_OF(X509) *path;
+    mauth_verdict_t scratch;
+    signer_e answer = SIGNER_NONE;
+    int i;
+
+    if (!mauth_crl_signed_by(crl, candidate)) {
+        return SIGNER_NONE;
+    }
+    ctx = X509_STORE_CTX_new();
+    if (ctx == NULL || X509_STORE_CTX_init(ctx, t->store, candidate, untrusted) != 1) {
+        X509_STORE_CTX_free(ctx);
+        return SIGNER_NONE;
+    }
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)apr_time_sec(now));
+    X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx), t->depth > 0 ? t->depth - 1 : 0);
+    path = X509_verify_cert(ctx) == 1 ? X509_STORE_CTX_get0_chain(ctx) : NULL;
+    if (path == NULL) {
+        mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00008",
+                  "%s: the certificate that signed the CRL does not validate: %s",
+                  crl->source, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+    }
+    else if (X509_cmp(sk_X509_value(path, sk_X509_num(path) - 1), anchor) != 0) {
+        mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00008",
+                  "%s: the certificate that signed the CRL chains to another root",
+                  crl->source);
+    }
+    else {
+        memset(&scratch, 0, sizeof(scratch));
+        switch (check_revocation(t, path, untrusted, level + 1, now, log, &scratch)) {
+        case MAUTH_REASON_OK:
+            answer = SIGNER_OK;
+            /* the CRL is usable while its signer's path is */
+            for (i = 0; i < sk_X509_num(path); i++) {
+                expire_by(v, asn1_time(X509_get0_notAfter(sk_X509_value(path, i))),
+                          MAUTH_REASON_REVOCATION_UNAVAILABLE);
+            }
+            expire_by(v, scratch.valid_until, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+            break;
+        case MAUTH_REASON_REVOKED:
+        case MAUTH_REASON_ISSUER_REVOKED:
+            answer = SIGNER_REVOKED;
+            mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00008",
+                      "%s: the certificate that signed the CRL is revoked", crl->source);
+            break;
+        default:
+            mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00008",
+                      "%s: the revocation of the certificate that signed the CRL "
+                      "is unavailable", crl->source);
+            break;
+        }
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    return answer;
+}
+
+/* A certificate of the CRL issuer's name other than issuer that signed crl:
+ * sought among the chain, what the client sent and the roots. */
+static signer_e find_crl_signer(const mauth_trust_t *t, mauth_crl_t *crl, X509 *issuer,
+                                STACK_OF(X509) *chain, STACK_OF(X509) *untrusted,
+                                int level, apr_time_t now, const mauth_logger_t *log,
+                                mauth_verdict_t *v)
+{
+    STACK_OF(X509) *sources[3];
+    X509 *tried[MAUTH_CRL_SIGNER_TRIES];
+    X509 *anchor = sk_X509_value(chain, sk_X509_num(chain) - 1);
+    signer_e answer = SIGNER_NONE;
+    int s, i, j, ntried = 0;
+
+    if (level >= MAUTH_CRL_SIGNER_LEVELS) {
+        return SIGNER_NONE;
+    }
+    sources[0] = chain;
+    sources[1] = untrusted;
+    sources[2] = t->roots;
+    for (s = 0; s < 3; s++) {
+        for (i = 0; i < sk_X509_num(sources[s]); i++) {
+            X509 *candidate = sk_X509_value(sources[s], i);
+            signer_e found;
+            if (X509_NAME_cmp(X509_get_subject_name(candidate), crl->issuer) != 0
+                || !may_sign_crls(candidate, 1)
+                || EVP_PKEY_eq(X509_get0_pubkey(candidate), X509_get0_pubkey(issuer)) == 1) {
+                continue;
+            }
+            for (j = 0; j < ntried && X509_cmp(tried[j], candidate) != 0; j++) {
+            }
+            if (j < ntried) {
+                continue;
+            }
+            if (ntried == MAUTH_CRL_SIGNER_TRIES) {
+                return answer;
+            }
+            tried[ntried++] = candidate;
+            found = try_crl_signer(t, crl, candidate, anchor, untrusted, level, now, log, v);
+            if (found == SIGNER_OK) {
+                return SIGNER_OK;
+            }
+            if (found == SIGNER_REVOKED) {
+                answer = SIGNER_REVOKED;
+            }
+        }
+    }
+    return answer;
+}
+
 /*
  * Revocation of chain[0 .. last] against the indexed CRLs.  The trust anchor
  * itself is never checked: it is trusted by configuration.  A certificate
  * that needs a CRL and has no current, correctly signed one from its issuer
- * fails closed.
+ * fails closed.  The CRL is signed by the issuer's key, or else by another
+ * certificate of the issuer's name allowed to sign CRLs (find_crl_signer);
+ * that search costs nothing while the issuer's key verifies the CRL.
  */
 static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *chain,
-                                       apr_time_t now, const mauth_logger_t *log,
-                                       mauth_verdict_t *v)
+                                       STACK_OF(X509) *untrusted, int level, apr_time_t now,
+                                       const mauth_logger_t *log, mauth_verdict_t *v)
 {
     int i, j;
 
@@ -374,17 +533,16 @@ static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *c
         X509 *cert = sk_X509_value(chain, i);
         X509 *issuer = sk_X509_value(chain, i + 1);
         const X509_NAME *issuer_name = X509_get_subject_name(issuer);
-        int usable = 0, revoked = 0;
+        int issuer_signs = may_sign_crls(issuer, 0);
+        int usable = 0, revoked = 0, signer_revoked = 0;
 
-        if ((X509_get_extension_flags(issuer) & EXFLAG_KUSAGE)
-            && !(X509_get_key_usage(issuer) & KU_CRL_SIGN)) {
+        if (!issuer_signs) {
             mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00003",
                       "issuer at depth %d may not sign CRLs (keyUsage)", i + 1);
-            v->error_depth = i;
-            return MAUTH_REASON_REVOCATION_UNAVAILABLE;
         }
         for (j = 0; j < t->crls->nelts; j++) {
             mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, j, mauth_crl_t *);
+            signer_e signer = SIGNER_NONE;
             if (X509_NAME_cmp(crl->issuer, issuer_name) != 0) {
                 continue;
             }
@@ -395,15 +553,30 @@ static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *c
                           crl->source, i);
                 continue;
             }
-            if (!mauth_crl_signed_by(crl, issuer)) {
+            if (issuer_signs && mauth_crl_signed_by(crl, issuer)) {
+                signer = SIGNER_OK;
+            }
+            else {
+                signer = find_crl_signer(t, crl, issuer, chain, untrusted, level, now, log, v);
+            }
+            if (signer == SIGNER_REVOKED) {
+                signer_revoked = 1;
+                continue;
+            }
+            if (signer != SIGNER_OK) {
                 mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00005",
-                          "%s: CRL for depth %d does not verify with the issuer's key",
-                          crl->source, i);
+                          "%s: CRL for depth %d verifies neither with the issuer's key "
+                          "nor with another certificate that may sign it", crl->source, i);
                 continue;
             }
             usable = 1;
             expire_by(v, crl->next_update, MAUTH_REASON_REVOCATION_UNAVAILABLE);
             revoked |= mauth_crl_lists(crl, cert);
+        }
+        if (!usable && signer_revoked) {
+            /* the CRL that would say is signed by a revoked certificate */
+            v->error_depth = i;
+            return MAUTH_REASON_ISSUER_REVOKED;
         }
         if (!usable) {
             mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00006",
@@ -450,6 +623,8 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
     X509_VERIFY_PARAM_set_depth(param, t->depth > 0 ? t->depth - 1 : 0);
     X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
     if (t->extended_crls && t->crl_check != MAUTH_CRL_CHECK_NONE) {
+        /* read only from here on, shared by every thread like the store */
+        X509_STORE_CTX_set0_crls(ctx, t->x509_crls);
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK
                                     | X509_V_FLAG_EXTENDED_CRL_SUPPORT
                                     | X509_V_FLAG_USE_DELTAS
@@ -476,7 +651,7 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
                 expire_by_crl_updates(t, chain, v);
             }
             else {
-                reason = check_revocation(t, chain, now, log, v);
+                reason = check_revocation(t, chain, untrusted, 0, now, log, v);
             }
         }
         if (reason == MAUTH_REASON_OK) {

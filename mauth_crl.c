@@ -316,13 +316,18 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
     if (!der_read(&outer, &item) || item.tag != DER_SEQUENCE
         || !der_read(&outer, &sig_alg) || sig_alg.tag != DER_SEQUENCE
         || !der_read(&outer, &signature) || signature.tag != DER_BIT_STRING
-        || signature.len < 2 || signature.value[0] != 0 || outer.p != outer.end) {
+        || signature.len < 1 || signature.value[0] > 7 || outer.p != outer.end) {
         return parse_fail(err, "malformed CertificateList");
     }
     crl->tbs = item.start;
     crl->tbs_len = item.total;
     crl->sig_alg = sig_alg.start;
     crl->sig_alg_len = sig_alg.total;
+    /* A signature whose BIT STRING declares unused bits is no signature any
+     * scheme makes, but OpenSSL parses such a CRL and only fails its
+     * signature: it is a bad CRL, refused where it is used, not a file
+     * that stops httpd (PKITS 4.4.4). */
+    crl->signature_unused_bits = signature.value[0];
     crl->signature = signature.value + 1;
     crl->signature_len = signature.len - 1;
 
@@ -506,7 +511,7 @@ int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer)
     EVP_MD_CTX *md_ctx;
     int md_nid, pkey_nid, ok = 0;
 
-    if (key == NULL
+    if (key == NULL || crl->signature_unused_bits != 0
         || !X509_pubkey_digest(issuer, EVP_sha256(), key_id, &key_id_len)) {
         return 0;
     }

@@ -25,6 +25,8 @@ typedef struct {
     apr_size_t sig_alg_len;
     const unsigned char *signature;    /* BIT STRING bits */
     apr_size_t signature_len;
+    unsigned signature_unused_bits;    /* not 0: no signature verifies (as in
+                                        * OpenSSL), but the CRL still loads */
     X509_NAME *issuer;
     apr_time_t this_update;
     apr_time_t next_update;            /* 0: none given */
@@ -34,6 +36,9 @@ typedef struct {
      * issuing distribution point, or a signature scheme the index cannot
      * check on its own. */
     const char *complex_why;
+    int indirect;                      /* speaks for other issuers (its issuing
+                                        * distribution point says indirectCRL);
+                                        * set when OpenSSL checks the CRLs */
     apr_thread_mutex_t *memo_lock;
     int signature_verified;
     unsigned char verified_key[MAUTH_FINGERPRINT_LEN];

@@ -726,6 +726,194 @@ UNIT_TEST(issuer_without_crl_sign_usage_fails_closed)
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
 }
 
+/* ------------------------------------------- CRLs signed by another key */
+
+/*
+ * A CA that signs certificates with one key and CRLs with another: the
+ * CRL-signing certificate has the CA's name and cRLSign only, is issued by
+ * the root, and the client sends it along (PKITS 4.4.19 to 4.4.21).
+ */
+typedef struct {
+    world_t w;
+    tp_id_t ca, signer, leaf;
+    X509_CRL *ca_crl;
+    STACK_OF(X509) *sent;
+} split_keys_t;
+
+static void split_keys_make(apr_pool_t *p, split_keys_t *k, int revoke_leaf)
+{
+    world_make(p, &k->w);
+    k->ca = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .ca = 1, .issuer = &k->w.root,
+                                         .key_usage = "critical,keyCertSign"});
+    k->signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = &k->w.root,
+                                             .key_usage = "critical,cRLSign"});
+    k->leaf = tp_leaf(p, "alice", &k->ca);
+    k->ca_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k->signer,
+                                           .revoked = (X509 *[]){revoke_leaf ? k->leaf.cert
+                                                                 : NULL, NULL}});
+    k->sent = tp_stack(p, k->ca.cert, k->signer.cert, NULL);
+}
+
+static mauth_trust_t *split_keys_trust(apr_pool_t *p, const split_keys_t *k, X509_CRL *root_crl)
+{
+    const char *err = NULL;
+    mauth_trust_t *t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){k->w.root.cert, NULL},
+                                (X509_CRL *[]){root_crl ? root_crl : k->w.root_crl,
+                                               k->ca_crl, NULL}, NULL, &err);
+    if (t == NULL) {
+        unit_fail(__FILE__, __LINE__, "trust: %s", err);
+    }
+    return t;
+}
+
+UNIT_TEST(accepts_crl_signed_by_separate_crl_signing_certificate)
+{
+    split_keys_t k;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, 0);
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify(t, k.leaf.cert, k.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    /* the verdict lasts while the CRL-signing certificate does too */
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 7 * TP_DAY);
+    /* the same again: the signature is remembered, the answer the same */
+    verify(t, k.leaf.cert, k.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+UNIT_TEST(separately_signed_crl_revokes)
+{
+    split_keys_t k;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, 1);
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify(t, k.leaf.cert, k.sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+    CHECK_INT(v.error_depth, 0);
+}
+
+/* The CRL-signing certificate revoked by the root: its CRL says nothing,
+ * and the chain fails as revoked, not as unavailable. */
+UNIT_TEST(crl_of_revoked_crl_signing_certificate_refuses_chain_as_revoked)
+{
+    split_keys_t k;
+    X509_CRL *root_crl;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    unit_log_t log;
+
+    split_keys_make(p, &k, 0);
+    root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &k.w.root,
+                                          .revoked = (X509 *[]){k.signer.cert, NULL}});
+    CHECK((t = split_keys_trust(p, &k, root_crl)) != NULL);
+    mauth_verify_chain(t, k.leaf.cert, k.sent, TP_APR_NOW, unit_log_capture(p, &log), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_ISSUER_REVOKED);
+    CHECK_INT(v.error_depth, 0);
+    CHECK(unit_log_has(&log, "MAUTH00008"));
+}
+
+UNIT_TEST(crl_signing_certificate_must_be_sent)
+{
+    split_keys_t k;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, 0);
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify(t, k.leaf.cert, tp_stack(p, k.ca.cert, NULL), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/* Another certificate with the CA's name and the CRL-signing key, sent in
+ * place of the real CRL-signing certificate. */
+static void verify_with_signer(apr_pool_t *p, const mauth_trust_t *t, const split_keys_t *k,
+                               const tp_id_t *issuer, const char *key_usage,
+                               mauth_verdict_t *v)
+{
+    tp_id_t signer = tp_cert(p, &(tp_cert_opts_t){.cn = "Split Keys CA", .issuer = issuer,
+                                                  .key = k->signer.key,
+                                                  .key_usage = key_usage});
+
+    verify(t, k->leaf.cert, tp_stack(p, k->ca.cert, signer.cert, NULL), v);
+}
+
+/* Another certificate of the CA's name signs no CRL without cRLSign. */
+UNIT_TEST(crl_signing_certificate_needs_crl_sign_usage)
+{
+    split_keys_t k;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, 0);
+    CHECK((t = split_keys_trust(p, &k, NULL)) != NULL);
+    verify_with_signer(p, t, &k, &k.w.root, "critical,digitalSignature", &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    /* nor without a keyUsage at all: a separate signer must say so */
+    verify_with_signer(p, t, &k, &k.w.root, "", &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    /* with it, the same key signs */
+    verify_with_signer(p, t, &k, &k.w.root, "critical,cRLSign", &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+}
+
+/* A CRL-signing certificate must chain to the chain's own root: one from
+ * another trusted root, or self-signed, signs nothing here. */
+UNIT_TEST(crl_signing_certificate_must_chain_to_the_same_root)
+{
+    split_keys_t k;
+    tp_id_t other_root;
+    X509_CRL *other_crl;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+
+    split_keys_make(p, &k, 0);
+    other_root = tp_root(p, "Other Root CA");
+    other_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &other_root});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){k.w.root.cert, other_root.cert, NULL},
+                 (X509_CRL *[]){k.w.root_crl, other_crl, k.ca_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    verify_with_signer(p, t, &k, &other_root, "critical,cRLSign", &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    verify_with_signer(p, t, &k, NULL, "critical,cRLSign", &v);    /* self-signed */
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+}
+
+/*
+ * A self-issued key rollover (PKITS 4.5.1, 4.5.2): the CA's new key
+ * certifies its old key (same name, self-issued), the client's certificate
+ * is from the old key, and the CA now signs CRLs with the new key only.
+ */
+UNIT_TEST(accepts_crl_signed_by_the_new_key_of_a_rollover)
+{
+    world_t w;
+    tp_id_t old_with_new, leaf, bob;
+    X509_CRL *crl;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    STACK_OF(X509) *sent;
+
+    world_make(p, &w);
+    old_with_new = tp_cert(p, &(tp_cert_opts_t){.cn = "Intermediate CA", .ca = 1,
+                                                .issuer = &w.inter});
+    leaf = tp_leaf(p, "alice", &old_with_new);
+    bob = tp_leaf(p, "bob", &old_with_new);
+    crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .revoked = (X509 *[]){bob.cert, NULL}});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    sent = tp_stack(p, old_with_new.cert, w.inter.cert, NULL);
+    verify(t, leaf.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verify(t, bob.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+}
+
 UNIT_TEST(check_none_accepts_revoked_leaf)
 {
     world_t w;
@@ -923,6 +1111,55 @@ UNIT_TEST(extended_crl_mode_forged_crl_cannot_revoke)
               || (v.status == MAUTH_VERIFY_FAILED
                   && v.reason == MAUTH_REASON_REVOCATION_UNAVAILABLE),
               "a forged CRL gave %s", unit_verdict_text(&v));
+}
+
+/* An indirect CRL: a separate CRL issuer ("CRL Issuer", issued by the root,
+ * cRLSign only) publishes the revocations of the intermediate's
+ * certificates, which name it as cRLIssuer in their distribution point.
+ * OpenSSL finds it only among the CRLs handed to the verification context
+ * (a store looks CRLs up by the certificate's issuer name); PKITS 4.14.24,
+ * 4.14.25, 4.14.28, 4.14.29 and 4.14.33. */
+UNIT_TEST(extended_crl_mode_finds_indirect_crl)
+{
+    world_t w;
+    tp_id_t crl_issuer, alice, bob;
+    X509_CRL *indirect;
+    X509_REVOKED *entry;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    mauth_verdict_t v;
+    STACK_OF(X509) *sent;
+
+    world_make(p, &w);
+    crl_issuer = tp_cert(p, &(tp_cert_opts_t){.cn = "CRL Issuer", .issuer = &w.root,
+                                              .key_usage = "critical,cRLSign"});
+    alice = tp_cert(p, &(tp_cert_opts_t){.cn = "alice", .issuer = &w.inter,
+                                         .eku = "clientAuth", .crl_issuer = &crl_issuer});
+    bob = tp_cert(p, &(tp_cert_opts_t){.cn = "bob", .issuer = &w.inter,
+                                       .eku = "clientAuth", .crl_issuer = &crl_issuer});
+    indirect = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &crl_issuer,
+                                              .next_update = TP_NOW + 2 * TP_DAY});
+    tp_crl_add_ext(indirect, &crl_issuer, NID_issuing_distribution_point,
+                   "critical,indirectCRL:TRUE");
+    entry = tp_crl_revoke(indirect, bob.cert);
+    tp_crl_entry_issuer(entry, &w.inter);
+    tp_crl_sign(indirect, crl_issuer.key);
+    /* the root's CRL covers the intermediate and the CRL issuer; the
+     * intermediate publishes no CRL of its own */
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){w.root_crl, indirect, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "trust: %s", err);
+    sent = tp_stack(p, w.inter.cert, crl_issuer.cert, NULL);
+    verify(t, alice.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    /* the verdict ends when the indirect CRL does, though it bears another name */
+    CHECK_INT(apr_time_sec(v.valid_until), TP_NOW + 2 * TP_DAY);
+    CHECK_INT(v.reason_after, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    verify(t, bob.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+    /* the indirect CRL speaks for the certificates that name its issuer */
+    verify(t, w.leaf.cert, sent, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
 }
 
 /* After a key rollover the old key's CRL (same issuer name, its own key id)
@@ -1168,6 +1405,60 @@ UNIT_TEST(der_crl_revokes_like_pem)
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
 }
 
+/* The DER of crl with its signature BIT STRING declaring one unused bit
+ * (PKITS 4.4.4's BadCRLSignatureCACRL), as a DER file in dir. */
+static const char *crl_with_unused_bits(apr_pool_t *p, const char *dir, const char *name,
+                                        X509_CRL *crl)
+{
+    apr_size_t len;
+    unsigned char *der = tp_crl_der(p, crl, &len);
+    const ASN1_BIT_STRING *sig;
+    unsigned char *at;
+
+    X509_CRL_get0_signature(crl, &sig, NULL);
+    /* the signature is the last element: 03 len 00 <sig>, short form */
+    at = der + len - (apr_size_t)ASN1_STRING_length(sig) - 1;
+    if (at[-2] != 0x03 || at[0] != 0x00) {
+        unit_fail(__FILE__, __LINE__, "unexpected signature encoding");
+    }
+    at[0] = 0x01;
+    return tp_write_file(p, dir, name, der, len);
+}
+
+/* A CRL OpenSSL parses does not stop start-up; with an unusable signature
+ * it is a bad CRL like any other: refused where it is needed. */
+UNIT_TEST(crl_with_unused_signature_bits_loads_and_fails_closed)
+{
+    world_t w;
+    mauth_trust_t *t = mauth_trust_create(p);
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    mauth_verdict_t v;
+    unit_log_t log;
+
+    world_make(p, &w);
+    CHECK(mauth_trust_add_roots_file(t, tp_write_certs(p, dir, "root.pem", w.root.cert, NULL),
+                                     &err) == APR_SUCCESS);
+    CHECK(mauth_trust_add_crl_file(t, tp_write_crls(p, dir, "root.crl", 1, w.root_crl, NULL),
+                                   &err) == APR_SUCCESS);
+    CHECK_MSG(mauth_trust_add_crl_file(t, crl_with_unused_bits(p, dir, "inter.crl", w.inter_crl),
+                                       &err) == APR_SUCCESS, "%s", err);
+    CHECK_MSG(mauth_trust_finish(t, NULL, &err) == APR_SUCCESS, "finish: %s", err);
+    mauth_verify_chain(t, w.leaf.cert, w.sent, TP_APR_NOW, unit_log_capture(p, &log), &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOCATION_UNAVAILABLE);
+    CHECK_INT(v.error_depth, 0);
+    CHECK(unit_log_has(&log, "MAUTH00005"));
+
+    /* a root's CRL is checked at start-up, and this one does not verify */
+    t = mauth_trust_create(p);
+    CHECK(mauth_trust_add_roots_file(t, tp_write_certs(p, dir, "root.pem", w.root.cert, NULL),
+                                     &err) == APR_SUCCESS);
+    CHECK(mauth_trust_add_crl_file(t, crl_with_unused_bits(p, dir, "bad-root.crl", w.root_crl),
+                                   &err) == APR_SUCCESS);
+    CHECK(mauth_trust_finish(t, NULL, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "bad-root.crl");
+    CHECK_CONTAINS(err, "does not verify");
+}
+
 UNIT_TEST(pem_file_with_several_crls_loads_all)
 {
     world_t w;
@@ -1332,6 +1623,13 @@ static const unit_test_t tests[] = {
     UNIT(badly_signed_root_crl_fails_start_up),
     UNIT(crl_signature_memo_is_per_issuer_key),
     UNIT(issuer_without_crl_sign_usage_fails_closed),
+    UNIT(accepts_crl_signed_by_separate_crl_signing_certificate),
+    UNIT(separately_signed_crl_revokes),
+    UNIT(crl_of_revoked_crl_signing_certificate_refuses_chain_as_revoked),
+    UNIT(crl_signing_certificate_must_be_sent),
+    UNIT(crl_signing_certificate_needs_crl_sign_usage),
+    UNIT(crl_signing_certificate_must_chain_to_the_same_root),
+    UNIT(accepts_crl_signed_by_the_new_key_of_a_rollover),
     UNIT(check_none_accepts_revoked_leaf),
     UNIT(check_none_needs_no_crl),
     UNIT(valid_until_is_crl_next_update_when_earliest),
@@ -1342,6 +1640,7 @@ static const unit_test_t tests[] = {
     UNIT(extended_crl_mode_refuses_revoked_intermediate),
     UNIT(extended_crl_mode_refuses_expired_crl),
     UNIT(extended_crl_mode_forged_crl_cannot_revoke),
+    UNIT(extended_crl_mode_finds_indirect_crl),
     UNIT(crl_of_rolled_over_key_is_ignored_in_both_modes),
     UNIT(extended_crl_mode_valid_until_counts_crl_next_update),
     UNIT(start_up_refuses_empty_root_file),
@@ -1355,6 +1654,7 @@ static const unit_test_t tests[] = {
     UNIT(start_up_refuses_trust_without_roots),
     UNIT(crl_loads_from_der_and_pem_files),
     UNIT(der_crl_revokes_like_pem),
+    UNIT(crl_with_unused_signature_bits_loads_and_fails_closed),
     UNIT(pem_file_with_several_crls_loads_all),
     UNIT(roots_and_crls_load_from_directories),
     UNIT(verdict_names_the_trust_that_made_it),

@@ -10,6 +10,7 @@
 
 #include <apr_strings.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
@@ -724,6 +725,44 @@ UNIT_TEST(signature_check_refuses_changed_contents)
     CHECK(!mauth_crl_signed_by(crl, issuer.cert));
 }
 
+/* PKITS 4.4.4: a signature BIT STRING that declares unused bits.  OpenSSL
+ * parses the CRL and fails its signature; so does the index, and the CRL
+ * loads (it is refused where it is used, it does not stop start-up). */
+UNIT_TEST(signature_with_unused_bits_loads_but_never_verifies)
+{
+    tp_id_t issuer;
+    apr_size_t len;
+    unsigned char *der = sample_crl(p, &len, &issuer);
+    const unsigned char *in;
+    unsigned char *unused;
+    mauth_crl_t *crl;
+    const char *err;
+    X509_CRL *x;
+
+    CHECK_MSG(parse(p, der, len, &crl, &err), "%s", err);
+    CHECK_INT(crl->signature_unused_bits, 0);
+    unused = (unsigned char *)crl->signature - 1;
+    CHECK_INT(unused[-2], 0x03);                   /* short form: 03 len 00 */
+    *unused = 1;
+    CHECK_MSG(parse(p, der, len, &crl, &err), "%s", err);
+    CHECK_INT(crl->signature_unused_bits, 1);
+    CHECK(!mauth_crl_signed_by(crl, issuer.cert));
+    CHECK_INT(crl->revoked_count, 3);
+    in = der;
+    x = d2i_X509_CRL(NULL, &in, (long)len);
+    CHECK(x != NULL);
+    CHECK(X509_CRL_verify(x, X509_get0_pubkey(issuer.cert)) != 1);
+    X509_CRL_free(x);
+    ERR_clear_error();
+
+    /* more than 7 unused bits is no BIT STRING, for OpenSSL either */
+    *unused = 8;
+    CHECK(!parse(p, der, len, &crl, &err));
+    in = der;
+    CHECK(d2i_X509_CRL(NULL, &in, (long)len) == NULL);
+    ERR_clear_error();
+}
+
 /* ------------------------------------------------------------- files */
 
 UNIT_TEST(reads_der_file_and_pem_file_with_several_crls)
@@ -786,6 +825,7 @@ static const unit_test_t tests[] = {
     UNIT(rsa_crl_signature_verifies_and_pss_needs_openssl),
     UNIT(signature_check_refuses_other_key),
     UNIT(signature_check_refuses_changed_contents),
+    UNIT(signature_with_unused_bits_loads_but_never_verifies),
     UNIT(reads_der_file_and_pem_file_with_several_crls),
     UNIT(file_with_certificates_only_is_no_crl),
 };

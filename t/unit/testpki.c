@@ -101,6 +101,19 @@ static void set_time(ASN1_TIME *field, time_t when)
     need(ASN1_TIME_set(field, when) != NULL, "ASN1_TIME_set");
 }
 
+/* GeneralNames holding one directoryName. */
+static GENERAL_NAMES *directory_name(const X509_NAME *name)
+{
+    GENERAL_NAMES *names = GENERAL_NAMES_new();
+    GENERAL_NAME *gn = GENERAL_NAME_new();
+    X509_NAME *copy = X509_NAME_dup(name);
+
+    need(names && gn && copy, "GENERAL_NAMES");
+    GENERAL_NAME_set0_value(gn, GEN_DIRNAME, copy);
+    need(sk_GENERAL_NAME_push(names, gn), "sk_GENERAL_NAME_push");
+    return names;
+}
+
 tp_id_t tp_cert(apr_pool_t *p, const tp_cert_opts_t *o)
 {
     tp_id_t id;
@@ -143,6 +156,15 @@ tp_id_t tp_cert(apr_pool_t *p, const tp_cert_opts_t *o)
     }
     if (o->eku) {
         add_ext(cert, &ctx, NID_ext_key_usage, o->eku);
+    }
+    if (o->crl_issuer) {
+        STACK_OF(DIST_POINT) *points = sk_DIST_POINT_new_null();
+        DIST_POINT *point = DIST_POINT_new();
+        need(points && point && sk_DIST_POINT_push(points, point), "DIST_POINT");
+        point->CRLissuer = directory_name(X509_get_subject_name(o->crl_issuer->cert));
+        need(X509_add1_ext_i2d(cert, NID_crl_distribution_points, points, 0, 0) == 1,
+             "crlDistributionPoints");
+        sk_DIST_POINT_pop_free(points, DIST_POINT_free);
     }
     if (!o->no_key_ids) {
         add_ext(cert, &ctx, NID_subject_key_identifier, "hash");
@@ -242,6 +264,15 @@ X509_REVOKED *tp_crl_revoke_serial(X509_CRL *crl, const ASN1_INTEGER *serial)
 X509_REVOKED *tp_crl_revoke(X509_CRL *crl, X509 *cert)
 {
     return tp_crl_revoke_serial(crl, X509_get0_serialNumber(cert));
+}
+
+void tp_crl_entry_issuer(X509_REVOKED *entry, const tp_id_t *issuer)
+{
+    GENERAL_NAMES *names = directory_name(X509_get_subject_name(issuer->cert));
+
+    need(X509_REVOKED_add1_ext_i2d(entry, NID_certificate_issuer, names, 1, 0) == 1,
+         "certificateIssuer");
+    GENERAL_NAMES_free(names);
 }
 
 void tp_crl_sign(X509_CRL *crl, EVP_PKEY *key)

@@ -51,6 +51,8 @@ typedef struct {
     const char *eku;                  /* extendedKeyUsage; NULL: none */
     const char *serial_hex;           /* NULL: 16 random bytes; "-5" works */
     int no_key_ids;                   /* leave out subject/authority key ids */
+    const tp_id_t *crl_issuer;        /* crlDistributionPoints naming it as the
+                                       * cRLIssuer (an indirect CRL's issuer) */
 } tp_cert_opts_t;
 
 tp_id_t tp_cert(apr_pool_t *p, const tp_cert_opts_t *opts);
@@ -72,6 +74,9 @@ typedef struct {
 X509_CRL *tp_crl_new(apr_pool_t *p, const tp_crl_opts_t *opts);
 X509_REVOKED *tp_crl_revoke_serial(X509_CRL *crl, const ASN1_INTEGER *serial);
 X509_REVOKED *tp_crl_revoke(X509_CRL *crl, X509 *cert);
+/* The certificateIssuer entry extension of an indirect CRL: entry and the
+ * entries after it are certificates of issuer. */
+void tp_crl_entry_issuer(X509_REVOKED *entry, const tp_id_t *issuer);
 /* A CRL extension from an openssl.cnf-style value, e.g. "critical,onlyuser". */
 void tp_crl_add_ext(X509_CRL *crl, const tp_id_t *issuer, int nid, const char *value);
 void tp_crl_sign(X509_CRL *crl, EVP_PKEY *key);
