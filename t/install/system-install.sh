@@ -51,8 +51,15 @@ trap restore EXIT
 trap 'exit 130' INT TERM
 
 failed=0
+passed=0
 check() {
-    if [ "$1" = ok ]; then echo "ok - $2"; else echo "not ok - $2"; failed=$((failed + 1)); fi
+    if [ "$1" = ok ]; then
+        echo "ok - $2"
+        passed=$((passed + 1))
+    else
+        echo "not ok - $2"
+        failed=$((failed + 1))
+    fi
 }
 
 cd "$TOP"
@@ -110,8 +117,9 @@ tail -n +"$((log_lines + 1))" "$ERROR_LOG" | grep -q "\[mauth:warn\].*MAUTH00050
     || check fail "the refusal is in the system error log"
 
 if [ "$failed" -ne 0 ]; then
-    echo "system-install: $failed check(s) failed; error log:"
+    echo "system-install: error log:"
     tail -n 30 "$ERROR_LOG" 2>/dev/null || true
+    echo "system-install: $passed passed, $failed failed"
     exit 1
 fi
-echo "system-install: all checks passed"
+echo "system-install: $passed passed, $failed failed"
