@@ -50,7 +50,7 @@ static mauth_store_status_e prepare(mauth_admin_store_t *s, const char *sql,
     rv = apr_dbd_prepare(s->driver, s->pool, s->handle, sql, NULL, statement);
     if (rv != 0) {
         return fail(s, MAUTH_STORE_ERROR, "%s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return MAUTH_STORE_OK;
 }
@@ -102,7 +102,7 @@ static mauth_store_status_e run_query(mauth_admin_store_t *s, const char *sql,
                         statement, nargs, args);
     if (rv != 0) {
         return fail(s, MAUTH_STORE_ERROR, "%s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return MAUTH_STORE_OK;
 }
@@ -120,7 +120,7 @@ static mauth_store_status_e end_transaction(mauth_admin_store_t *s,
     rv = apr_dbd_transaction_end(s->driver, s->pool, trans);
     if (rv != 0 && status == MAUTH_STORE_OK) {
         return fail(s, MAUTH_STORE_ERROR, "commit: %s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return status;
 }
@@ -134,7 +134,7 @@ static mauth_store_status_e begin_transaction(mauth_admin_store_t *s,
     rv = apr_dbd_transaction_start(s->driver, s->pool, s->handle, trans);
     if (rv != 0) {
         return fail(s, MAUTH_STORE_ERROR, "begin: %s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return MAUTH_STORE_OK;
 }
@@ -251,7 +251,8 @@ mauth_store_status_e mauth_admin_create_schema(mauth_admin_store_t *s,
             rv = apr_dbd_query(s->driver, s->handle, &nrows, statement);
             if (rv != 0) {
                 status = fail(s, MAUTH_STORE_ERROR, "schema statement %d: %s",
-                              count + 1, apr_dbd_error(s->driver, s->handle, rv));
+                              count + 1,
+                              mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
             }
             count++;
             length = 0;
