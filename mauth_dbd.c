@@ -25,7 +25,6 @@
  */
 #include "mod_mauth.h"
 
-#include "apr_atomic.h"
 #include "apr_file_info.h"
 #include "apr_optional_hooks.h"
 #include "apr_strings.h"
@@ -87,6 +86,24 @@ static int file_identity(apr_pool_t *p, const char *path, apr_finfo_t *finfo)
 
 /* ------------------------------------------------------- start-up */
 
+/*
+ * mod_dbd's settings for server s (DBDriver, DBDParams, DBDInitSQL), for
+ * the requests mod_dbd gives no connection at all: our own connection then
+ * says why, in the driver's words.  mod_dbd shows its dbd_cfg_t (public,
+ * mod_dbd.h) to post_connect hooks only; its per-server configuration is
+ * private, but has begun with a pointer to the server's dbd_cfg_t since
+ * httpd 2.2 (svr_cfg in mod_dbd.c: 2.2, 2.4 and trunk alike).  The pointer
+ * is used only when it proves itself: a dbd_cfg_t names the server it was
+ * made (or merged) for.
+ */
+static const dbd_cfg_t *dbd_settings(server_rec *s, module *dbd_module)
+{
+    void *conf = dbd_module ? ap_get_module_config(s->module_config, dbd_module) : NULL;
+    const dbd_cfg_t *cfg = conf ? *(const dbd_cfg_t *const *)conf : NULL;
+
+    return cfg && cfg->server == s && cfg->name && cfg->params ? cfg : NULL;
+}
+
 /* Hands our statements to mod_dbd.  Runs before mod_dbd's post_config,
  * which groups every server's prepared statements. */
 static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -104,6 +121,7 @@ static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         if (sc->engine != 1 || !sc->uses_store) {
             continue;
         }
+        sc->dbd_cfg = dbd_settings(s, dbd_module);
         if (dbd_prepare == NULL) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00060)
                          "MAuthEnforce (%s:%u) needs mod_dbd: load it and set "
@@ -368,22 +386,20 @@ mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void
     dbd = dbd_acquire(r);
     if (dbd) {
         state = state_of(dbd);
-        if (state) {
-            /* this vhost's group, for a request that gets no connection */
-            apr_atomic_casptr(&sc->dbd_cfg_seen, (void *)state->cfg, NULL);
-        }
         if ((first = file_replaced(r, dbd, state)) == NULL) {
             status = call(r, dbd->driver, dbd->handle, dbd->prepared, baton, &first);
             if (status != MAUTH_STORE_ERROR) {
                 return status;
             }
         }
-        cfg = state ? state->cfg : apr_atomic_casptr(&sc->dbd_cfg_seen, NULL, NULL);
+        /* its group's settings; this vhost's are the same but for
+         * DBDInitSQL, which a group takes from its first vhost */
+        cfg = state ? state->cfg : sc->dbd_cfg;
         driver = dbd->driver;
     }
     else {
         first = "mod_dbd gave no connection (its own log line says why)";
-        cfg = apr_atomic_casptr(&sc->dbd_cfg_seen, NULL, NULL);
+        cfg = sc->dbd_cfg;
         driver = NULL;
         if (cfg && apr_dbd_get_driver(r->pool, cfg->name, &driver) != APR_SUCCESS) {
             cfg = NULL;
@@ -391,7 +407,7 @@ mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void
     }
     if (!cfg) {
         *err = apr_pstrcat(r->pool, first, "; no new connection tried: mod_dbd's "
-                           "settings for this connection are not known", NULL);
+                           "settings for this vhost are not known", NULL);
         return MAUTH_STORE_ERROR;
     }
 
@@ -416,18 +432,18 @@ mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void
     }
     else if (!state) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00084)
-                      "identity store: the pooled connection failed (%s); a new "
+                      "identity store: the pooled connection cannot be used (%s); a new "
                       "connection answered; the pooled one is left to mod_dbd "
                       "(its settings are not known)", first);
     }
     else if (reopen_pooled(r, dbd, state, &heal_error)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00081)
-                      "identity store: the pooled connection failed (%s); a new "
+                      "identity store: the pooled connection cannot be used (%s); a new "
                       "connection answered, and the pooled one was reopened", first);
     }
     else {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00082)
-                      "identity store: the pooled connection failed (%s); a new "
+                      "identity store: the pooled connection cannot be used (%s); a new "
                       "connection answered, but reopening the pooled one failed: %s",
                       first, heal_error);
     }

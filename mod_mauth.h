@@ -57,10 +57,9 @@ typedef struct {
     apr_interval_time_t store_ttl;
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
-    /* the mod_dbd group settings (dbd_cfg_t) a pooled connection of this
-     * vhost showed; set once at run time (atomically), read when mod_dbd
-     * gives no connection (mauth_dbd.c) */
-    volatile void *dbd_cfg_seen;
+    /* mod_dbd's settings for this vhost (a dbd_cfg_t; mauth_dbd.c), set at
+     * start-up: what our own connection needs when mod_dbd has none */
+    const void *dbd_cfg;
 
     /* set at start-up */
     mauth_trust_entry_t *trust;
