@@ -58,26 +58,6 @@ static int is_sqlite(const apr_dbd_driver_t *driver)
     return strcmp(apr_dbd_name(driver), "sqlite3") == 0;
 }
 
-/* A driver's message on one line (libpq's end in a newline). */
-static const char *one_line(apr_pool_t *p, const char *text)
-{
-    char *line, *c, *end;
-
-    if (!text || !*text) {
-        return "no reason given";
-    }
-    line = apr_pstrdup(p, text);
-    for (c = line; *c; c++) {
-        if (*c == '\n' || *c == '\r' || *c == '\t') {
-            *c = ' ';
-        }
-    }
-    for (end = c; end > line && end[-1] == ' '; end--) {
-        end[-1] = '\0';
-    }
-    return line;
-}
-
 /* The device and inode of an SQLite database file, 0 when it has none. */
 static int file_identity(apr_pool_t *p, const char *path, apr_finfo_t *finfo)
 {
@@ -252,7 +232,8 @@ static int open_own(request_rec *r, const dbd_cfg_t *cfg, const apr_dbd_driver_t
     apr_pool_tag(own->pool, "mauth_dbd_own");
     rv = apr_dbd_open_ex(driver, own->pool, cfg->params, &own->handle, &open_error);
     if (rv != APR_SUCCESS || !own->handle) {
-        *err = apr_psprintf(r->pool, "cannot connect: %s", one_line(r->pool, open_error));
+        *err = apr_psprintf(r->pool, "cannot connect: %s",
+                            mauth_store_one_line(r->pool, open_error));
         apr_pool_destroy(own->pool);
         return 0;
     }
@@ -295,7 +276,8 @@ static int reopen_pooled(request_rec *r, ap_dbd_t *dbd, pooled_state_t *state,
     file_known = is_sqlite(dbd->driver) && file_identity(r->pool, cfg->params, &finfo);
     rv = apr_dbd_open_ex(dbd->driver, dbd->pool, cfg->params, &handle, &open_error);
     if (rv != APR_SUCCESS || !handle) {
-        *err = apr_psprintf(r->pool, "cannot connect: %s", one_line(r->pool, open_error));
+        *err = apr_psprintf(r->pool, "cannot connect: %s",
+                            mauth_store_one_line(r->pool, open_error));
         return 0;
     }
     prepared = apr_hash_make(dbd->pool);

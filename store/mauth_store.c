@@ -96,7 +96,6 @@ const char *mauth_store_driver_error(apr_pool_t *p, const apr_dbd_driver_t *driv
                                      apr_dbd_t *handle, int rv)
 {
     const char *text = handle ? apr_dbd_error(driver, handle, rv) : NULL;
-    char *line, *c, *end;
 
     /*
      * apr_dbd_sqlite3 answers with sqlite3_errmsg(): the connection's last
@@ -117,8 +116,16 @@ const char *mauth_store_driver_error(apr_pool_t *p, const apr_dbd_driver_t *driv
         return apr_psprintf(p, "the %s driver failed with code %d and gave no message",
                             apr_dbd_name(driver), rv);
     }
-    /* libpq's messages end in a newline and may run to several lines: one
-     * log line each */
+    return mauth_store_one_line(p, text);
+}
+
+const char *mauth_store_one_line(apr_pool_t *p, const char *text)
+{
+    char *line, *c, *end;
+
+    if (!text || !*text) {
+        return "no message";
+    }
     line = apr_pstrdup(p, text);
     for (c = line; *c; c++) {
         if (*c == '\n' || *c == '\r' || *c == '\t') {
