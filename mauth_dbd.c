@@ -330,7 +330,7 @@ static int reopen_pooled(request_rec *r, ap_dbd_t *dbd, pooled_state_t *state,
 
 /* NULL while an SQLite connection's file is still the one at its path;
  * else why the connection cannot be trusted. */
-static const char *file_replaced(request_rec *r, ap_dbd_t *dbd, const pooled_state_t *state)
+static const char *file_replaced(request_rec *r, const pooled_state_t *state)
 {
     apr_finfo_t finfo;
 
@@ -368,7 +368,7 @@ mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void
     dbd = dbd_acquire(r);
     if (dbd) {
         state = state_of(dbd);
-        if ((first = file_replaced(r, dbd, state)) == NULL) {
+        if ((first = file_replaced(r, state)) == NULL) {
             status = call(r, dbd->driver, dbd->handle, dbd->prepared, baton, &first);
             if (status != MAUTH_STORE_ERROR) {
                 return status;
