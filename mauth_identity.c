@@ -10,8 +10,9 @@
  * client certificate uploaded for the user or its organisation; on the
  * standard vhost the enforced user is refused with the seed's SOAP fault or
  * its JSON twin.  Store answers are cached per process for a bounded time.
- * The store is reached through mod_dbd; a store that does not answer
- * refuses (503), never lets through.
+ * The store is reached through mod_dbd (mauth_dbd.c, which also gets past
+ * a bad pooled connection); a store that does not answer refuses (503),
+ * never lets through.
  */
 #include "mod_mauth.h"
 
