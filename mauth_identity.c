@@ -288,14 +288,15 @@ static mauth_store_status_e call_user(request_rec *r, const apr_dbd_driver_t *dr
                                       void *baton, const char **err)
 {
     user_call_t *c = baton;
+    const char *label;
 
     if (c->token) {
-        return store->user_by_session(r->pool, driver, handle, prepared,
-                                      c->sc->session_query ? MAUTH_LABEL_CUSTOM_SESSION : NULL,
+        label = c->sc->session_query ? MAUTH_LABEL_CUSTOM_SESSION : NULL;
+        return store->user_by_session(r->pool, driver, handle, prepared, label,
                                       c->credential, apr_time_now(), c->user, err);
     }
-    return store->user_by_name(r->pool, driver, handle, prepared,
-                               c->sc->user_query ? MAUTH_LABEL_CUSTOM_USER : NULL,
+    label = c->sc->user_query ? MAUTH_LABEL_CUSTOM_USER : NULL;
+    return store->user_by_name(r->pool, driver, handle, prepared, label,
                                c->credential, c->user, err);
 }
 
