@@ -10,8 +10,9 @@
  * client certificate uploaded for the user or its organisation; on the
  * standard vhost the enforced user is refused with the seed's SOAP fault or
  * its JSON twin.  Store answers are cached per process for a bounded time.
- * The store is reached through mod_dbd; a store that does not answer
- * refuses (503), never lets through.
+ * The store is reached through mod_dbd (mauth_dbd.c, which also gets past
+ * a bad pooled connection); a store that does not answer refuses (503),
+ * never lets through.
  */
 #include "mod_mauth.h"
 
@@ -20,12 +21,9 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
-#include "apr_dbd.h"
-#include "mod_dbd.h"
 #include "mod_ssl_openssl.h"
 #include "util_filter.h"
 
-#include "mauth_store.h"
 
 #define MAUTH_DEFAULT_STORE_TTL apr_time_from_sec(30)
 #define MAUTH_DEFAULT_STORE_NEGATIVE_TTL apr_time_from_sec(5)
@@ -34,11 +32,6 @@
 #define MAUTH_STORED_USER_MAX 480
 #define REPLAY_FILTER "MAUTH_BODY_REPLAY"
 
-/* Labels of the operators' own queries; ours are mauth_store_queries[]. */
-#define LABEL_CUSTOM_USER "mauth_custom_user_by_name"
-#define LABEL_CUSTOM_SESSION "mauth_custom_user_by_session"
-
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 /* The store's lookups; the DBD backend is the one there is. */
 static const mauth_store_ops_t *const store = &mauth_store_dbd_ops;
 static mauth_cache_t *store_cache;         /* per child process */
@@ -144,7 +137,7 @@ const char *mauth_cmd_StoreQuery(cmd_parms *cmd, void *dummy, const char *sql)
     if (err) {
         return err;
     }
-    if (!strcmp(which, LABEL_CUSTOM_USER)) {
+    if (!strcmp(which, MAUTH_LABEL_CUSTOM_USER)) {
         sc->user_query = sql;
     }
     else {
@@ -197,59 +190,6 @@ const char *mauth_cmd_StoreCacheSize(cmd_parms *cmd, void *dummy, const char *ar
 }
 
 /* ------------------------------------------------------- start-up */
-
-/* Hands our statements to mod_dbd.  Runs before mod_dbd's post_config,
- * which groups every server's prepared statements. */
-static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                              server_rec *base)
-{
-    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-    module *dbd_module = ap_find_linked_module("mod_dbd.c");
-    apr_hash_t *prepared_for = apr_hash_make(ptemp);
-    const mauth_store_query_t *q;
-    server_rec *s;
-
-    for (s = base; s; s = s->next) {
-        mauth_server_conf_t *sc = mauth_server_conf(s);
-        void *dbd_conf;
-        if (sc->engine != 1 || !sc->uses_store) {
-            continue;
-        }
-        if (dbd_prepare == NULL) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00060)
-                         "MAuthEnforce (%s:%u) needs mod_dbd: load it and set "
-                         "DBDriver/DBDParams for the identity store",
-                         s->defn_name, s->defn_line_number);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        /* vhosts without DBD directives share the main server's mod_dbd
-         * configuration: prepare once for each distinct one */
-        dbd_conf = dbd_module ? ap_get_module_config(s->module_config, dbd_module) : s;
-        sc->store_id = apr_psprintf(pconf, "%pp\n%s\n%s", dbd_conf,
-                                    sc->user_query ? sc->user_query : "",
-                                    sc->session_query ? sc->session_query : "");
-        if (apr_hash_get(prepared_for, &dbd_conf, sizeof(dbd_conf))) {
-            continue;
-        }
-        apr_hash_set(prepared_for, apr_pmemdup(ptemp, &dbd_conf, sizeof(dbd_conf)),
-                     sizeof(dbd_conf), s);
-        for (q = mauth_store_queries; q->label; q++) {
-            dbd_prepare(s, q->sql, q->label);
-        }
-        if (sc->user_query) {
-            dbd_prepare(s, sc->user_query, LABEL_CUSTOM_USER);
-        }
-        if (sc->session_query) {
-            dbd_prepare(s, sc->session_query, LABEL_CUSTOM_SESSION);
-        }
-    }
-    return OK;
-}
-
-static void retrieve_optional_fns(void)
-{
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-}
 
 static void create_store_cache(apr_pool_t *pchild, server_rec *base)
 {
@@ -341,48 +281,45 @@ static void cache_answer(mauth_server_conf_t *sc, const unsigned char *key,
     }
 }
 
-/* A query failed: the server may have dropped this pooled connection (it
- * looks healthy until used) or lost the statements prepared on it
- * (PostgreSQL after a restart, SQLite after a schema change).  Reconnect if
- * needed and prepare ours again, once, before calling it an outage. */
-static int prepare_again(request_rec *r, mauth_server_conf_t *sc, ap_dbd_t *dbd)
-{
-    const char *err = NULL;
-    int rv = apr_dbd_check_conn(dbd->driver, dbd->pool, dbd->handle);
+/* The store calls, as mauth_dbd_run runs them on a connection. */
+typedef struct {
+    mauth_server_conf_t *sc;
+    const char *credential;
+    int token;
+    mauth_store_user_t *user;
+} user_call_t;
 
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00072)
-                      "store connection is down and could not be reopened: %s",
-                      apr_dbd_error(dbd->driver, dbd->handle, rv));
-        return 0;
+static mauth_store_status_e call_user(request_rec *r, const apr_dbd_driver_t *driver,
+                                      apr_dbd_t *handle, apr_hash_t *prepared,
+                                      void *baton, const char **err)
+{
+    user_call_t *c = baton;
+    const char *label;
+
+    if (c->token) {
+        label = c->sc->session_query ? MAUTH_LABEL_CUSTOM_SESSION : NULL;
+        return store->user_by_session(r->pool, driver, handle, prepared, label,
+                                      c->credential, apr_time_now(), c->user, err);
     }
-    if (mauth_store_prepare_all(dbd->pool, dbd->driver, dbd->handle, dbd->prepared, &err)
-            != MAUTH_STORE_OK
-        || (sc->user_query
-            && mauth_store_prepare(dbd->pool, dbd->driver, dbd->handle, dbd->prepared,
-                                   LABEL_CUSTOM_USER, sc->user_query, &err) != MAUTH_STORE_OK)
-        || (sc->session_query
-            && mauth_store_prepare(dbd->pool, dbd->driver, dbd->handle, dbd->prepared,
-                                   LABEL_CUSTOM_SESSION, sc->session_query, &err)
-               != MAUTH_STORE_OK)) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00070)
-                      "re-preparing the store's statements failed: %s", err);
-        return 0;
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00071)
-                  "store query failed; statements prepared again on this connection");
-    return 1;
+    label = c->sc->user_query ? MAUTH_LABEL_CUSTOM_USER : NULL;
+    return store->user_by_name(r->pool, driver, handle, prepared, label,
+                               c->credential, c->user, err);
 }
 
-static ap_dbd_t *acquire_store(request_rec *r, const char **err)
-{
-    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+typedef struct {
+    const mauth_store_user_t *user;
+    const char *fingerprint;
+    mauth_store_match_t *match;
+} cert_call_t;
 
-    if (dbd == NULL) {
-        *err = dbd_acquire ? "mod_dbd has no database connection (see mod_dbd's log lines)"
-                           : "mod_dbd is not loaded";
-    }
-    return dbd;
+static mauth_store_status_e call_certificate(request_rec *r, const apr_dbd_driver_t *driver,
+                                             apr_dbd_t *handle, apr_hash_t *prepared,
+                                             void *baton, const char **err)
+{
+    cert_call_t *c = baton;
+
+    return store->certificate_matches(r->pool, driver, handle, prepared, c->user,
+                                      c->fingerprint, apr_time_now(), c->match, err);
 }
 
 /* Looks up a user by name (token == 0) or by session token. */
@@ -394,7 +331,7 @@ static who_e lookup_user(request_rec *r, mauth_server_conf_t *sc, const char *cr
     apr_size_t len = 0;
     mauth_store_status_e status;
     const char *err = NULL;
-    ap_dbd_t *dbd;
+    user_call_t call;
 
     cache_key(sc, token ? "session" : "user", credential, "", key);
     if (store_cache && mauth_cache_get(store_cache, key, apr_time_now(), packed, &len)) {
@@ -405,26 +342,11 @@ static who_e lookup_user(request_rec *r, mauth_server_conf_t *sc, const char *cr
         user_unpack(r->pool, packed, len, user);
         return WHO_FOUND;
     }
-    status = MAUTH_STORE_ERROR;
-    if ((dbd = acquire_store(r, &err)) != NULL) {
-        int attempt;
-        for (attempt = 0; attempt < 2; attempt++) {
-            if (token) {
-                status = store->user_by_session(
-                    r->pool, dbd->driver, dbd->handle, dbd->prepared,
-                    sc->session_query ? LABEL_CUSTOM_SESSION : NULL,
-                    credential, apr_time_now(), user, &err);
-            }
-            else {
-                status = store->user_by_name(
-                    r->pool, dbd->driver, dbd->handle, dbd->prepared,
-                    sc->user_query ? LABEL_CUSTOM_USER : NULL, credential, user, &err);
-            }
-            if (status != MAUTH_STORE_ERROR || attempt || !prepare_again(r, sc, dbd)) {
-                break;
-            }
-        }
-    }
+    call.sc = sc;
+    call.credential = credential;
+    call.token = token;
+    call.user = user;
+    status = mauth_dbd_run(r, call_user, &call, &err);
     switch (status) {
     case MAUTH_STORE_OK:
         cache_answer(sc, key, packed, user_pack(user, packed), 1);
@@ -933,7 +855,7 @@ static mauth_match_e certificate_registered(request_rec *r, mauth_server_conf_t 
     const char *err = NULL;
     mauth_store_match_t match = {NULL, 0};
     mauth_store_status_e status;
-    ap_dbd_t *dbd;
+    cert_call_t call;
 
     cache_key(sc, "certificate", apr_pstrcat(r->pool, user->user_id, "/", user->org_id, NULL),
               fingerprint, key);
@@ -941,18 +863,10 @@ static mauth_match_e certificate_registered(request_rec *r, mauth_server_conf_t 
         return answer[0] == 'N' ? MAUTH_MATCH_NONE
                : answer[0] == 'O' ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
     }
-    status = MAUTH_STORE_ERROR;
-    if ((dbd = acquire_store(r, &err)) != NULL) {
-        int attempt;
-        for (attempt = 0; attempt < 2; attempt++) {
-            status = store->certificate_matches(r->pool, dbd->driver, dbd->handle,
-                                                dbd->prepared, user, fingerprint,
-                                                apr_time_now(), &match, &err);
-            if (status != MAUTH_STORE_ERROR || attempt || !prepare_again(r, sc, dbd)) {
-                break;
-            }
-        }
-    }
+    call.user = user;
+    call.fingerprint = fingerprint;
+    call.match = &match;
+    status = mauth_dbd_run(r, call_certificate, &call, &err);
     switch (status) {
     case MAUTH_STORE_OK:
         cache_answer(sc, key, match.org_wide ? "O" : "U", 2, 1);
@@ -1046,10 +960,6 @@ static int check_identity_layer(request_rec *r)
 
 void mauth_identity_register_hooks(apr_pool_t *p)
 {
-    static const char *const before_dbd[] = {"mod_dbd.c", NULL};
-
-    ap_hook_post_config(prepare_statements, NULL, before_dbd, APR_HOOK_FIRST);
-    ap_hook_optional_fn_retrieve(retrieve_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(create_store_cache, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(check_identity_layer, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_insert_filter(insert_body_filters, NULL, NULL, APR_HOOK_MIDDLE);

@@ -315,9 +315,9 @@ static const command_rec mauth_cmds[] = {
     AP_INIT_FLAG("MAuthForwardClientCert", mauth_cmd_ForwardClientCert, NULL, OR_AUTHCFG,
                  "Send the verified leaf and chain to back ends as RFC 9440 "
                  "Client-Cert and Client-Cert-Chain headers"),
-    AP_INIT_TAKE1("MAuthUserQuery", mauth_cmd_StoreQuery, "mauth_custom_user_by_name",
+    AP_INIT_TAKE1("MAuthUserQuery", mauth_cmd_StoreQuery, MAUTH_LABEL_CUSTOM_USER,
                   RSRC_CONF, "SQL replacing the user-by-name query (same columns)"),
-    AP_INIT_TAKE1("MAuthSessionQuery", mauth_cmd_StoreQuery, "mauth_custom_user_by_session",
+    AP_INIT_TAKE1("MAuthSessionQuery", mauth_cmd_StoreQuery, MAUTH_LABEL_CUSTOM_SESSION,
                   RSRC_CONF, "SQL replacing the user-by-session-token query (same columns)"),
     AP_INIT_TAKE12("MAuthStoreCacheTimeout", mauth_cmd_StoreCacheTimeout, NULL, RSRC_CONF,
                    "Seconds store answers are kept: found [not found] (default 30 5)"),
@@ -844,6 +844,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_header_parser(check_chain_layer, NULL, NULL, APR_HOOK_FIRST);
     mauth_ssl_register_hooks(p);
     mauth_identity_register_hooks(p);
+    mauth_dbd_register_hooks(p);
 }
 
 /* APLOG_USE_MODULE is in mod_mauth.h, so not AP_DECLARE_MODULE here */

@@ -1,7 +1,8 @@
 /* Licensed under the Apache License, Version 2.0; see NOTICE. */
 
 /*
- * mod_mauth.h: private header of the httpd glue (mod_mauth.c, mauth_ssl.c).
+ * mod_mauth.h: private header of the httpd glue (mod_mauth.c, mauth_ssl.c,
+ * mauth_identity.c, mauth_dbd.c).
  * The decisions themselves live in the httpd-free core, mauth_core.h.
  */
 #ifndef MOD_MAUTH_H
@@ -14,6 +15,7 @@
 #include "apr_thread_mutex.h"
 
 #include "mauth_core.h"
+#include "mauth_store.h"
 
 APLOG_USE_MODULE(mauth);
 extern module AP_MODULE_DECLARE_DATA mauth_module;
@@ -56,6 +58,9 @@ typedef struct {
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
     const char *store_id;              /* set at start-up: which store answers */
+    /* mod_dbd's settings for this vhost (a dbd_cfg_t; mauth_dbd.c), set at
+     * start-up: what our own connection needs when mod_dbd has none */
+    const void *dbd_cfg;
 
     /* set at start-up */
     mauth_trust_entry_t *trust;
@@ -145,6 +150,22 @@ const char *mauth_cmd_StoreCacheTimeout(cmd_parms *cmd, void *dummy,
                                         const char *positive, const char *negative);
 const char *mauth_cmd_StoreCacheSize(cmd_parms *cmd, void *dummy, const char *arg);
 void mauth_identity_register_hooks(apr_pool_t *p);
+
+/* mauth_dbd.c: the store's connections, through mod_dbd */
+/* Labels of the operators' own queries; ours are mauth_store_queries[]. */
+#define MAUTH_LABEL_CUSTOM_USER "mauth_custom_user_by_name"
+#define MAUTH_LABEL_CUSTOM_SESSION "mauth_custom_user_by_session"
+/* One store lookup on one connection. */
+typedef mauth_store_status_e mauth_dbd_call_fn(request_rec *r,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        void *baton, const char **err);
+/* Runs call on the request's pooled connection; when it fails, once more on
+ * a new connection, and when that answers, reopens the pooled one.  ERROR
+ * only when no connection answered; *err then carries the drivers' own
+ * messages. */
+mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void *baton,
+                                   const char **err);
+void mauth_dbd_register_hooks(apr_pool_t *p);
 
 /* mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);

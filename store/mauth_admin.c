@@ -71,6 +71,17 @@ static const char usage_text[] =
 "  session create USERNAME [--ttl SECONDS] [--token TOKEN]\n"
 "                                   print a new session token (default TTL %d s;\n"
 "                                   a negative TTL makes an expired one, for tests)\n"
+"  session end TOKEN                end that session; exit 1 when no live session\n"
+"                                   has that token\n"
+"  session end --user USERNAME      end every session of the user; prints how\n"
+"                                   many live ones were ended\n"
+"                                   (httpd stops accepting an ended session within\n"
+"                                   MAuthStoreCacheTimeout: 30 s by default)\n"
+"  session list [--user USERNAME] [--show-tokens]\n"
+"                                   the live sessions, oldest first; a token is a\n"
+"                                   credential, so each is shown as the start of\n"
+"                                   its SHA-256 (--json: the whole SHA-256) unless\n"
+"                                   --show-tokens is given\n"
 "  lookup (--user USERNAME | --session TOKEN) [--cert LEAF.pem] [--query SQL]\n"
 "                                   resolve a user through the module's queries:\n"
 "                                   organisation, enforcement, and whether the\n"
@@ -108,6 +119,7 @@ typedef struct {
     const char *cert;
     const char *query;
     const char *schema;
+    int show_tokens;
     apr_array_header_t *command_options; /* names given, checked per command */
     apr_array_header_t *words;         /* positional arguments */
 } options_t;
@@ -126,7 +138,7 @@ static const option_spec_t option_specs[] = {
     { "profile", 1, 1 }, { "org", 1, 1 }, { "user", 1, 1 },
     { "chain", 1, 1 }, { "leaf", 1, 1 }, { "ttl", 1, 1 }, { "depth", 1, 1 },
     { "token", 1, 1 }, { "session", 1, 1 }, { "cert", 1, 1 },
-    { "query", 1, 1 }, { "schema", 1, 1 },
+    { "query", 1, 1 }, { "schema", 1, 1 }, { "show-tokens", 0, 1 },
     { NULL, 0, 0 }
 };
 
@@ -179,6 +191,7 @@ static void set_option(options_t *o, const char *name, const char *value)
     else if (strcmp(name, "cert") == 0) o->cert = value;
     else if (strcmp(name, "query") == 0) o->query = value;
     else if (strcmp(name, "schema") == 0) o->schema = value;
+    else if (strcmp(name, "show-tokens") == 0) o->show_tokens = 1;
 }
 
 /* Options may come anywhere; "--" ends them (for names that start "--"). */
@@ -209,7 +222,8 @@ static int parse_options(apr_pool_t *p, int argc, const char *const *argv,
             continue;
         }
         if (arg[1] != '-') {
-            return usage_error("unknown option %s", arg);
+            return usage_error("unknown option %s (a token or name that starts with "
+                               "'-' goes after --)", arg);
         }
         equals = strchr(arg, '=');
         name = equals ? apr_pstrmemdup(p, arg + 2, equals - arg - 2) : arg + 2;
@@ -457,6 +471,7 @@ typedef struct {
     apr_pool_t *pool;
     options_t *options;
     const char **args;                 /* positional, after the command words */
+    int nargs;
     mauth_admin_store_t *store;
     mauth_logger_t log;
 } context_t;
@@ -915,7 +930,8 @@ static int cmd_cert_remove(context_t *c)
     return EXIT_DONE;
 }
 
-/* 32 random bytes, base64url without padding: safe in headers and cookies. */
+/* 32 random bytes, base64url without padding: safe in headers and cookies.
+ * Never starting with '-', which command lines would take for an option. */
 static const char *new_session_token(apr_pool_t *p)
 {
     unsigned char random[SESSION_TOKEN_BYTES];
@@ -923,9 +939,11 @@ static const char *new_session_token(apr_pool_t *p)
     char *c;
     int length;
 
-    if (RAND_bytes(random, sizeof(random)) != 1) {
-        return NULL;
-    }
+    do {
+        if (RAND_bytes(random, sizeof(random)) != 1) {
+            return NULL;
+        }
+    } while ((random[0] >> 2) == 62);  /* the first character would be '-' */
     length = EVP_EncodeBlock(encoded, random, sizeof(random));
     while (length > 0 && encoded[length - 1] == '=') {
         length--;
@@ -975,6 +993,113 @@ static int cmd_session_create(context_t *c)
     else {
         puts(token);
     }
+    return EXIT_DONE;
+}
+
+/* What a session is called where its token must not be shown: the first
+ * 16 hex digits of its SHA-256 (whole when full is set).  The token itself
+ * is a credential; its hash is not. */
+static const char *session_name(apr_pool_t *p, const char *token, int full)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0, i;
+    char *hex;
+
+    if (!EVP_Digest(token, strlen(token), digest, &length, EVP_sha256(), NULL)) {
+        return "?";
+    }
+    hex = apr_palloc(p, 2 * length + 1);
+    for (i = 0; i < length; i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    if (!full) {
+        hex[16] = '\0';
+    }
+    return hex;
+}
+
+static int cmd_session_end(context_t *c)
+{
+    options_t *o = c->options;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    mauth_store_status_e status;
+    const char *username = NULL;
+    int ended = 0;
+
+    if ((c->nargs == 1) == (o->user != NULL)) {
+        return usage_error("session end takes a TOKEN or --user USERNAME (one of them)");
+    }
+    if (o->user) {
+        status = mauth_admin_session_end_user(c->store, o->user, now, &ended);
+        if (status != MAUTH_STORE_OK) {
+            return store_failed(c->store, status);
+        }
+        printf("ended %d live session%s of user '%s'\n", ended, ended == 1 ? "" : "s",
+               o->user);
+        return EXIT_DONE;
+    }
+    if (!*c->args[0]) {
+        return usage_error("a session token cannot be empty");
+    }
+    status = mauth_admin_session_end(c->store, c->args[0], now, &username);
+    if (status != MAUTH_STORE_OK) {
+        return store_failed(c->store, status);
+    }
+    printf("ended session %s of user '%s'\n", session_name(c->pool, c->args[0], 0),
+           username);
+    return EXIT_DONE;
+}
+
+static int cmd_session_list(context_t *c)
+{
+    options_t *o = c->options;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_array_header_t *sessions;
+    mauth_admin_session_t *session;
+    mauth_store_status_e status;
+    table_t *table;
+    int i;
+
+    status = mauth_admin_session_list(c->store, o->user, now, &sessions);
+    if (status != MAUTH_STORE_OK) {
+        return store_failed(c->store, status);
+    }
+    if (o->json) {
+        putchar('[');
+        for (i = 0; i < sessions->nelts; i++) {
+            session = &APR_ARRAY_IDX(sessions, i, mauth_admin_session_t);
+            printf("%s{\"token_sha256\":\"%s\"", i ? "," : "",
+                   session_name(c->pool, session->token, 1));
+            if (o->show_tokens) {
+                fputs(",\"token\":", stdout);
+                json_string(session->token);
+            }
+            fputs(",\"username\":", stdout);
+            json_string(session->username);
+            fputs(",\"org\":", stdout);
+            json_string(session->org_name);
+            printf(",\"created\":\"%s\",\"created_unix\":%" APR_INT64_T_FMT
+                   ",\"expires\":\"%s\",\"expires_unix\":%" APR_INT64_T_FMT "}",
+                   iso_time(c->pool, session->created), session->created,
+                   iso_time(c->pool, session->expires), session->expires);
+        }
+        puts("]");
+        return EXIT_DONE;
+    }
+    if (sessions->nelts == 0) {
+        puts("no live sessions");
+        return EXIT_DONE;
+    }
+    table = table_make(c->pool, 5, o->show_tokens ? "TOKEN" : "SESSION (SHA-256)",
+                       "USER", "ORGANISATION", "CREATED", "EXPIRES");
+    for (i = 0; i < sessions->nelts; i++) {
+        session = &APR_ARRAY_IDX(sessions, i, mauth_admin_session_t);
+        table_add(c->pool, table,
+                  o->show_tokens ? session->token : session_name(c->pool, session->token, 0),
+                  session->username, session->org_name,
+                  iso_time(c->pool, session->created), iso_time(c->pool, session->expires));
+    }
+    table_print(table);
     return EXIT_DONE;
 }
 
@@ -1127,7 +1252,7 @@ typedef enum { NO_STORE, OPEN_STORE, CREATE_STORE } store_use_e;
 typedef struct {
     const char *word1;
     const char *word2;                 /* NULL: a one-word command */
-    int nargs;
+    int nargs;                         /* -1: none or one, checked by fn */
     const char *options;               /* command options it accepts */
     store_use_e store;
     command_fn *fn;
@@ -1151,6 +1276,8 @@ static const command_t commands[] = {
     { "cert", "list", 0, " org user json ", OPEN_STORE, cmd_cert_list },
     { "cert", "remove", 1, "", OPEN_STORE, cmd_cert_remove },
     { "session", "create", 1, " ttl token json ", OPEN_STORE, cmd_session_create },
+    { "session", "end", -1, " user ", OPEN_STORE, cmd_session_end },
+    { "session", "list", 0, " user show-tokens json ", OPEN_STORE, cmd_session_list },
     { "lookup", NULL, 0, " user session cert query json ", OPEN_STORE, cmd_lookup },
     { "verify", NULL, 0, " chain leaf depth ", NO_STORE, cmd_verify },
     { NULL, NULL, 0, NULL, NO_STORE, NULL }
@@ -1191,7 +1318,12 @@ static int run(apr_pool_t *p, int argc, const char *const *argv)
                            nwords > 1 ? " " : "", nwords > 1 ? words[1] : "");
     }
     used = command->word2 ? 2 : 1;
-    if (nwords - used != command->nargs) {
+    if (command->nargs < 0 && nwords - used > 1) {
+        return usage_error("'%s%s%s' takes at most 1 argument, %d given", command->word1,
+                           command->word2 ? " " : "",
+                           command->word2 ? command->word2 : "", nwords - used);
+    }
+    if (command->nargs >= 0 && nwords - used != command->nargs) {
         return usage_error("'%s%s%s' takes %d argument%s, %d given", command->word1,
                            command->word2 ? " " : "",
                            command->word2 ? command->word2 : "", command->nargs,
@@ -1210,6 +1342,7 @@ static int run(apr_pool_t *p, int argc, const char *const *argv)
     context.pool = p;
     context.options = &options;
     context.args = words + used;
+    context.nargs = nwords - used;
     context.log.fn = log_to_stderr;
     context.log.level = options.verbose ? MAUTH_LOG_DEBUG : MAUTH_LOG_WARNING;
 

@@ -78,6 +78,66 @@ int mauth_store_bool(const char *value)
     return 0;
 }
 
+/* sqlite3_errstr() of SQLite's primary result codes, 0 to 28. */
+static const char *const sqlite_results[] = {
+    "not an error", "SQL logic error", "unknown error", "access permission denied",
+    "query aborted", "database is locked", "database table is locked",
+    "out of memory", "attempt to write a readonly database", "interrupted",
+    "disk I/O error", "database disk image is malformed", "unknown operation",
+    "database or disk is full", "unable to open database file", "locking protocol",
+    "unknown error", "database schema has changed", "string or blob too big",
+    "constraint failed", "datatype mismatch", "bad parameter or other API misuse",
+    "unknown error", "authorization denied", "unknown error",
+    "column index out of range", "file is not a database",
+    "notification message", "warning message"
+};
+
+const char *mauth_store_driver_error(apr_pool_t *p, const apr_dbd_driver_t *driver,
+                                     apr_dbd_t *handle, int rv)
+{
+    const char *text = handle ? apr_dbd_error(driver, handle, rv) : NULL;
+
+    /*
+     * apr_dbd_sqlite3 answers with sqlite3_errmsg(): the connection's last
+     * message, not necessarily the failed call's.  The driver prepares with
+     * the legacy sqlite3_prepare(), so a statement that failed once (a
+     * schema change, a database file rewritten under the connection) fails
+     * again at every use inside sqlite3_reset(), which leaves no message:
+     * the text then reads "not an error".  The result code the driver
+     * returned is all that is left; name it.
+     */
+    if (rv != 0 && (!text || !*text || strcmp(text, "not an error") == 0)) {
+        if (strcmp(apr_dbd_name(driver), "sqlite3") == 0 && rv > 0
+            && rv < (int)(sizeof(sqlite_results) / sizeof(sqlite_results[0]))) {
+            return apr_psprintf(p, "SQLite result code %d (%s) without a message: "
+                                "a statement of this connection failed before and "
+                                "stays failed", rv, sqlite_results[rv]);
+        }
+        return apr_psprintf(p, "the %s driver failed with code %d and gave no message",
+                            apr_dbd_name(driver), rv);
+    }
+    return mauth_store_one_line(p, text);
+}
+
+const char *mauth_store_one_line(apr_pool_t *p, const char *text)
+{
+    char *line, *c, *end;
+
+    if (!text || !*text) {
+        return "no message";
+    }
+    line = apr_pstrdup(p, text);
+    for (c = line; *c; c++) {
+        if (*c == '\n' || *c == '\r' || *c == '\t') {
+            *c = ' ';
+        }
+    }
+    for (end = c; end > line && end[-1] == ' '; end--) {
+        end[-1] = '\0';
+    }
+    return line;
+}
+
 static apr_dbd_prepared_t *find_statement(apr_pool_t *p, apr_hash_t *prepared,
                                           const char *label, const char **err)
 {
@@ -121,7 +181,7 @@ mauth_store_status_e mauth_store_select(apr_pool_t *p,
     if (rv != 0) {
         if (err) {
             *err = apr_psprintf(p, "%s: %s", what,
-                                apr_dbd_error(driver, handle, rv));
+                                mauth_store_driver_error(p, driver, handle, rv));
         }
         return MAUTH_STORE_ERROR;
     }
@@ -335,7 +395,7 @@ mauth_store_status_e mauth_store_prepare(apr_pool_t *p,
     if (rv != 0) {
         if (err) {
             *err = apr_psprintf(p, "preparing %s: %s", label,
-                                apr_dbd_error(driver, handle, rv));
+                                mauth_store_driver_error(p, driver, handle, rv));
         }
         return MAUTH_STORE_ERROR;
     }

@@ -176,6 +176,15 @@ mauth_store_status_e mauth_store_select(apr_pool_t *p,
         int nargs, const char **args, int min_cols,
         mauth_store_rows_t *rows, const char **err);
 
+/* The driver's own message for the call on handle that returned rv, on
+ * one line; never SQLite's "not an error" for a call that failed. */
+const char *mauth_store_driver_error(apr_pool_t *p, const apr_dbd_driver_t *driver,
+                                     apr_dbd_t *handle, int rv);
+
+/* A driver's message on one line: libpq's end in a newline and may run
+ * to several lines. */
+const char *mauth_store_one_line(apr_pool_t *p, const char *text);
+
 /* Reads a store boolean (see above). */
 int mauth_store_bool(const char *value);
 

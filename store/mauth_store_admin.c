@@ -50,7 +50,7 @@ static mauth_store_status_e prepare(mauth_admin_store_t *s, const char *sql,
     rv = apr_dbd_prepare(s->driver, s->pool, s->handle, sql, NULL, statement);
     if (rv != 0) {
         return fail(s, MAUTH_STORE_ERROR, "%s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return MAUTH_STORE_OK;
 }
@@ -102,7 +102,7 @@ static mauth_store_status_e run_query(mauth_admin_store_t *s, const char *sql,
                         statement, nargs, args);
     if (rv != 0) {
         return fail(s, MAUTH_STORE_ERROR, "%s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return MAUTH_STORE_OK;
 }
@@ -120,7 +120,7 @@ static mauth_store_status_e end_transaction(mauth_admin_store_t *s,
     rv = apr_dbd_transaction_end(s->driver, s->pool, trans);
     if (rv != 0 && status == MAUTH_STORE_OK) {
         return fail(s, MAUTH_STORE_ERROR, "commit: %s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return status;
 }
@@ -134,7 +134,7 @@ static mauth_store_status_e begin_transaction(mauth_admin_store_t *s,
     rv = apr_dbd_transaction_start(s->driver, s->pool, s->handle, trans);
     if (rv != 0) {
         return fail(s, MAUTH_STORE_ERROR, "begin: %s",
-                    apr_dbd_error(s->driver, s->handle, rv));
+                    mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
     }
     return MAUTH_STORE_OK;
 }
@@ -251,7 +251,8 @@ mauth_store_status_e mauth_admin_create_schema(mauth_admin_store_t *s,
             rv = apr_dbd_query(s->driver, s->handle, &nrows, statement);
             if (rv != 0) {
                 status = fail(s, MAUTH_STORE_ERROR, "schema statement %d: %s",
-                              count + 1, apr_dbd_error(s->driver, s->handle, rv));
+                              count + 1,
+                              mauth_store_driver_error(s->pool, s->driver, s->handle, rv));
             }
             count++;
             length = 0;
@@ -769,4 +770,109 @@ mauth_store_status_e mauth_admin_session_create(mauth_admin_store_t *s,
                      " VALUES (%s, CAST(%s AS BIGINT), CAST(%s AS BIGINT),"
                      " CAST(%s AS BIGINT))",
                      4, args, NULL);
+}
+
+mauth_store_status_e mauth_admin_session_end(mauth_admin_store_t *s,
+                                             const char *token, apr_int64_t now,
+                                             const char **username)
+{
+    apr_dbd_transaction_t *trans;
+    mauth_store_rows_t rows;
+    const char *args[1] = { token };
+    const char **row = NULL;
+    mauth_store_status_e status;
+
+    *username = NULL;
+    if (begin_transaction(s, &trans) != MAUTH_STORE_OK) {
+        return MAUTH_STORE_ERROR;
+    }
+    status = run_select(s, "SELECT u.username, s.expires FROM mauth_session s"
+                        " JOIN mauth_user u ON u.id = s.user_id WHERE s.token = %s",
+                        1, args, 2, &rows);
+    if (status == MAUTH_STORE_OK && rows.rows->nelts > 0) {
+        row = APR_ARRAY_IDX(rows.rows, 0, const char **);
+        status = run_query(s, "DELETE FROM mauth_session WHERE token = %s", 1, args, NULL);
+    }
+    status = end_transaction(s, trans, status);
+    if (status != MAUTH_STORE_OK) {
+        return status;
+    }
+    if (!row || to_i64(row[1]) <= now) {
+        return fail(s, MAUTH_STORE_NOT_FOUND, "no live session has that token%s",
+                    row ? " (an expired one was removed)" : "");
+    }
+    *username = row[0];
+    return MAUTH_STORE_OK;
+}
+
+mauth_store_status_e mauth_admin_session_end_user(mauth_admin_store_t *s,
+                                                  const char *username,
+                                                  apr_int64_t now, int *ended)
+{
+    apr_dbd_transaction_t *trans;
+    const char *args[2];
+    const char *id, *live = NULL;
+    mauth_store_status_e status;
+
+    *ended = 0;
+    if (begin_transaction(s, &trans) != MAUTH_STORE_OK) {
+        return MAUTH_STORE_ERROR;
+    }
+    status = user_ids(s, username, &id, NULL);
+    if (status == MAUTH_STORE_OK) {
+        args[0] = id;
+        args[1] = i64(s->pool, now);
+        status = select_value(s, "SELECT COUNT(*) FROM mauth_session"
+                              " WHERE user_id = CAST(%s AS BIGINT)"
+                              " AND expires > CAST(%s AS BIGINT)", 2, args, &live);
+    }
+    if (status == MAUTH_STORE_OK) {
+        status = run_query(s, "DELETE FROM mauth_session WHERE user_id = CAST(%s AS BIGINT)",
+                           1, args, NULL);
+    }
+    status = end_transaction(s, trans, status);
+    if (status == MAUTH_STORE_OK) {
+        *ended = (int)to_i64(live);
+    }
+    return status;
+}
+
+mauth_store_status_e mauth_admin_session_list(mauth_admin_store_t *s,
+                                              const char *username, apr_int64_t now,
+                                              apr_array_header_t **sessions)
+{
+    mauth_store_rows_t rows;
+    mauth_admin_session_t *session;
+    const char *args[3];
+    const char **row;
+    const char *id;
+    mauth_store_status_e status;
+    int i;
+
+    if (username && (status = user_ids(s, username, &id, NULL)) != MAUTH_STORE_OK) {
+        return status;
+    }
+    args[0] = i64(s->pool, now);
+    args[1] = args[2] = username ? username : "";
+    if (run_select(s, "SELECT s.token, u.username, o.name, s.created, s.expires"
+                   " FROM mauth_session s"
+                   " JOIN mauth_user u ON u.id = s.user_id"
+                   " JOIN mauth_org o ON o.id = u.org_id"
+                   " WHERE s.expires > CAST(%s AS BIGINT)"
+                   " AND (CAST(%s AS TEXT) = '' OR u.username = %s)"
+                   " ORDER BY s.created, u.username, s.expires",
+                   3, args, 5, &rows) != MAUTH_STORE_OK) {
+        return MAUTH_STORE_ERROR;
+    }
+    *sessions = apr_array_make(s->pool, rows.rows->nelts, sizeof(mauth_admin_session_t));
+    for (i = 0; i < rows.rows->nelts; i++) {
+        row = APR_ARRAY_IDX(rows.rows, i, const char **);
+        session = apr_array_push(*sessions);
+        session->token = row[0];
+        session->username = row[1];
+        session->org_name = row[2];
+        session->created = to_i64(row[3]);
+        session->expires = to_i64(row[4]);
+    }
+    return MAUTH_STORE_OK;
 }

@@ -135,4 +135,30 @@ mauth_store_status_e mauth_admin_session_create(mauth_admin_store_t *store,
                                                 apr_int64_t expires,
                                                 apr_int64_t now);
 
+/* A live session; token is the credential itself. */
+typedef struct {
+    const char *token;
+    const char *username;
+    const char *org_name;
+    apr_int64_t created;               /* unix seconds */
+    apr_int64_t expires;
+} mauth_admin_session_t;
+
+/* Ends the session with that token (removes its row); *username is its
+ * user.  NOT_FOUND when no live session has that token: an expired one is
+ * removed all the same. */
+mauth_store_status_e mauth_admin_session_end(mauth_admin_store_t *store,
+                                             const char *token, apr_int64_t now,
+                                             const char **username);
+/* Ends every session of username, expired ones too; *ended counts the live
+ * ones.  NOT_FOUND when there is no such user. */
+mauth_store_status_e mauth_admin_session_end_user(mauth_admin_store_t *store,
+                                                  const char *username,
+                                                  apr_int64_t now, int *ended);
+/* The live sessions (expires > now), of one user when username is not
+ * NULL (NOT_FOUND when there is no such user), oldest first. */
+mauth_store_status_e mauth_admin_session_list(mauth_admin_store_t *store,
+                                              const char *username, apr_int64_t now,
+                                              apr_array_header_t **sessions);
+
 #endif /* MAUTH_STORE_ADMIN_H */

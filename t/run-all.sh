@@ -60,12 +60,24 @@ export MAUTH_TEST_LIBEXECDIR
 
 # Everything this script creates lives under build/ (gitignored).
 WORK="$TOP/build/test-store"
+# a tmpfs a killed run left mounted (see ERRFS below)
+if [ "$(id -u)" = 0 ] && grep -q " $WORK/sqlite-errors " /proc/mounts 2>/dev/null; then
+    umount "$WORK/sqlite-errors" || true
+fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 chmod 0755 "$TOP/build" "$WORK"
 
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ERRFS=
+unmount_errfs() {
+    if [ -n "$ERRFS" ]; then
+        umount "$ERRFS" 2>/dev/null || true
+        ERRFS=
+    fi
 }
 
 PGTMP=
@@ -77,8 +89,8 @@ stop_pg() {
         PGTMP=
     fi
 }
-trap 'stop_pg' EXIT
-trap 'stop_pg; exit 130' INT TERM
+trap 'stop_pg; unmount_errfs' EXIT
+trap 'stop_pg; unmount_errfs; exit 130' INT TERM
 
 failed=""
 
@@ -93,25 +105,32 @@ case " $STORES " in *" sqlite3 "*)
     echo "run-all: == the whole suite, identity store on SQLite"
     # httpd's children (nobody when we are root) open the file and write
     # SQLite's journal next to it.
-    mkdir -p "$WORK/sqlite"
-    chmod 1777 "$WORK/sqlite"
-    # mauth.db for the tests; mauth-errors.db for t/identity/store_outage.t,
-    # which breaks its store on purpose.
+    mkdir -p "$WORK/sqlite" "$WORK/sqlite-errors"
+    # mauth.db for the tests; mauth-errors.db for t/identity/store_outage.t
+    # and store_recovery.t, which break their store on purpose, in a
+    # directory of its own: as root, a small tmpfs, on which
+    # store_recovery.t fills the disk (it skips that scenario otherwise).
+    if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4m,mode=1777 mauth-test-store \
+            "$WORK/sqlite-errors" 2>/dev/null; then
+        ERRFS="$WORK/sqlite-errors"
+    fi
+    chmod 1777 "$WORK/sqlite" "$WORK/sqlite-errors"
     DB="$WORK/sqlite/mauth.db"
-    DB_ERRORS="$WORK/sqlite/mauth-errors.db"
+    DB_ERRORS="$WORK/sqlite-errors/mauth-errors.db"
     for db in "$DB" "$DB_ERRORS"; do
         "$ADMIN" --driver sqlite3 --params "$db" init >/dev/null
         chmod 0666 "$db"
     done
     fresh_identity_logs
     if MAUTH_TEST_DBD_DRIVER=sqlite3 MAUTH_TEST_DBD_PARAMS="$DB" \
-       MAUTH_TEST_DBD_PARAMS_ERRORS="$DB_ERRORS" \
+       MAUTH_TEST_DBD_PARAMS_ERRORS="$DB_ERRORS" MAUTH_TEST_ERRORS_TMPFS="$ERRFS" \
        sh "$T/run-tests.sh" "$@"; then
         echo "run-all: SQLite run passed"
     else
         echo "run-all: SQLite run FAILED" >&2
         failed="$failed sqlite3"
     fi
+    unmount_errfs
     ;;
 esac
 

@@ -438,6 +438,60 @@ store_tests() {
     expect 2 '\-\-ttl takes a number' "$L: session create with a bad --ttl" $A session create alice --ttl soon
     expect_json "$L: session create --json is JSON" $A session create alice --json --ttl 60
 
+    # sessions: list and end
+    prefix=$(printf '%s' "$token" | openssl dgst -sha256 -r | cut -c1-16)
+    full=$(printf '%s' "$token" | openssl dgst -sha256 -r | cut -c1-64)
+    expect 0 "^$prefix +alice +acme " "$L: session list names a session by the start of its SHA-256" \
+        $A session list
+    expect_not "$token" "$L: ... and never prints the token itself" $A session list
+    expect_not "$token" "$L: ... nor in JSON" $A session list --json
+    expect 0 "\"token_sha256\":\"$full\",\"username\":\"alice\",\"org\":\"acme\"" \
+        "$L: session list --json gives the whole SHA-256, user and organisation" $A session list --json
+    expect_json "$L: session list --json is JSON" $A session list --json
+    expect 0 "^$token +alice " "$L: session list --show-tokens prints tokens" $A session list --show-tokens
+    expect 0 "\"token\":\"$token\"" "$L: ... in JSON too" $A session list --show-tokens --json
+    expect_not "$(printf '%s' "$old" | openssl dgst -sha256 -r | cut -c1-16)" \
+        "$L: session list leaves out expired sessions" $A session list
+    expect_not ' bob ' "$L: session list --user shows only that user's" $A session list --user alice
+    expect 1 "no user named 'nobody'" "$L: session list --user of an unknown user" \
+        $A session list --user nobody
+    expect 0 "ended session $prefix of user 'alice'" "$L: session end TOKEN" $A session end "$token"
+    expect 1 'no live session' "$L: ... the ended session resolves to nobody" $A lookup --session "$token"
+    expect 1 'no live session has that token' "$L: session end of a session already ended" \
+        $A session end "$token"
+    expect 1 'an expired one was removed' "$L: session end of an expired session: not live, removed" \
+        $A session end "$old"
+    expect 1 'no live session has that token' "$L: ... and it is gone" $A session end "$old"
+    expect 0 "ended session .* of user 'bob'" "$L: session end of a token with SQL metacharacters" \
+        $A session end "$evil_token"
+    expect 1 'no live session' "$L: ... ended" $A lookup --session "$evil_token"
+    b1=$($A session create bob 2>&1)
+    b2=$($A session create bob --ttl 60 2>&1)
+    $A session create bob --ttl -1 >/dev/null 2>&1
+    c1=$($A session create carol 2>&1)
+    expect 0 "ended 2 live sessions of user 'bob'" "$L: session end --user counts the live sessions ended" \
+        $A session end --user bob
+    expect 1 'no live session' "$L: ... every one of them" $A lookup --session "$b1"
+    expect 1 'no live session' "$L: ... (the second)" $A lookup --session "$b2"
+    expect 0 '^no live sessions$' "$L: ... none listed" $A session list --user bob
+    expect 0 '^0$' "$L: ... the expired one removed too" \
+        sql "SELECT COUNT(*) FROM mauth_session s JOIN mauth_user u ON u.id = s.user_id WHERE u.username = 'bob'"
+    expect 0 'user +carol' "$L: ... another user's session lives on" $A lookup --session "$c1"
+    expect 0 "ended 0 live sessions of user 'bob'" "$L: session end --user of a user without sessions" \
+        $A session end --user bob
+    expect 1 "no user named 'nobody'" "$L: session end --user of an unknown user" \
+        $A session end --user nobody
+    expect 2 'a TOKEN or --user USERNAME' "$L: session end needs a token or --user" $A session end
+    expect 2 'a TOKEN or --user USERNAME' "$L: session end takes one of them, not both" \
+        $A session end some-token --user carol
+    expect 2 "'session end' takes at most 1 argument, 2 given" "$L: session end takes one token" \
+        $A session end a b
+    expect 2 "goes after --" "$L: a token starting with '-' is not taken for an option silently" \
+        $A session end -abc
+    expect 1 'no live session has that token' "$L: ... it goes after --" $A session end -- -abc
+    expect 2 "\-\-show-tokens does not apply to 'session end'" "$L: --show-tokens is for session list" \
+        $A session end some-token --show-tokens
+
     # the schema's own guards
     expect 1 "already exists" "$L: usernames are unique across organisations" $A user add globex alice
     expect 0 '^1$' "$L: one schema version row after two inits" \

@@ -180,8 +180,8 @@ subtest 'the other identity vhosts never noticed (their own store)' => sub {
 };
 
 if (!is_pgsql()) {
-    # Last on purpose: on SQLite this breaks the store's pooled connections
-    # for the rest of httpd's life.
+    # An SQLite connection that saw the schema change keeps failing; the
+    # module answers on a new connection and reopens the pooled one.
     subtest 'SQLite schema change while httpd runs (table renamed away and back)' => sub {
         my ($user, $tok) = fresh('err-schema');
         sql('ALTER TABLE mauth_session RENAME TO mauth_session_away');
@@ -190,8 +190,8 @@ if (!is_pgsql()) {
         sql('ALTER TABLE mauth_session_away RENAME TO mauth_session');
         assert_page($res, reason => $UNAVAILABLE, status => 503);
         my ($u2, $t2) = fresh('err-schema-back');
-        # the module prepares its statements again when a query fails
-        ok(recovers($t2, 4), 'recovers without restarting httpd');
+        # the first request after the change is answered (a new connection)
+        is(recovers($t2, 4), 1, 'recovers at once, without restarting httpd');
     };
     exit 0;
 }
@@ -217,7 +217,7 @@ subtest 'PostgreSQL stopped mid-run: 503 page on mutual, 503 fault on standard' 
     my $res = id_request(vhost => $S, path => $API, headers => [Authorization => "Bearer $t3"]);
     assert_fault($res, format => 'json', status => 503);
     log_names_error($mark, 'looking up a session',
-                    qr/server closed the connection|terminating connection|no database connection/);
+                    qr/server closed the connection|terminating connection|connection to server .* failed/);
     like(error_log_since($mark), qr/Can't connect to pgsql: .*(No such file|Connection refused)/,
          'the error log names the cause: PostgreSQL cannot be reached');
 };

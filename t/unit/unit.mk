@@ -17,9 +17,11 @@ UNIT_SANITIZE  = -fsanitize=address,undefined -fno-sanitize-recover=all \
 UNIT_CFLAGS    = $(CFLAGS_CORE) -It/unit $(UNIT_SANITIZE)
 # Shared by every test binary and the fuzzers: the runner and the PKI maker.
 UNIT_HELPER_SRC = t/unit/unit.c t/unit/testpki.c
-UNIT_HDR       = t/unit/unit.h t/unit/testpki.h mauth_core.h mauth_crl.h
+UNIT_HDR       = t/unit/unit.h t/unit/testpki.h mauth_core.h mauth_crl.h store/mauth_store.h
 UNIT_TESTS     = $(patsubst t/unit/%.c,$(UNIT_DIR)/%,$(wildcard t/unit/test_*.c))
-UNIT_OBJ       = $(patsubst %.c,$(UNIT_DIR)/obj/%.o,$(MAUTH_CORE_SRC) $(UNIT_HELPER_SRC))
+# the store's runtime queries too (test_store.c; APR_LIBS brings apr_dbd)
+UNIT_OBJ       = $(patsubst %.c,$(UNIT_DIR)/obj/%.o,$(MAUTH_CORE_SRC) $(UNIT_HELPER_SRC) \
+                   $(MAUTH_MODULE_STORE_SRC))
 
 FUZZ_DIR       = $(BUILD)/fuzz
 FUZZ_SECONDS  ?= 30
