@@ -5,7 +5,7 @@
  *
  * This file is the module's face to httpd: its directives, their
  * create/merge functions, start-up checks and the per-request decision of
- * the chain-validation layer.  The TLS wiring is in mauth_ssl.c; the
+ * the chain-validation layer.  The TLS wiring is in mod_mauth_ssl.c; the
  * decisions themselves are in the httpd-free core (mauth_core.h).
  */
 #include "mod_mauth.h"
@@ -301,7 +301,7 @@ static const command_rec mauth_cmds[] = {
                   "URL of an image shown on the Certificate Error page"),
     AP_INIT_TAKE1("MAuthErrorStatus", mauth_cmd_ErrorStatus, NULL, OR_AUTHCFG,
                   "HTTP status of a certificate refusal (default 403)"),
-    /* identity verification, mauth_identity.c */
+    /* identity verification, mod_mauth_identity.c */
     AP_INIT_FLAG("MAuthEnforce", mauth_cmd_Enforce, NULL, OR_AUTHCFG,
                  "Verify the user's identity here: enforced users need a registered "
                  "certificate on the mutual vhost and are refused on the standard one"),

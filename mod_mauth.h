@@ -1,8 +1,8 @@
 /* Licensed under the Apache License, Version 2.0; see NOTICE. */
 
 /*
- * mod_mauth.h: private header of the httpd glue (mod_mauth.c, mauth_ssl.c,
- * mauth_identity.c, mauth_dbd.c).
+ * mod_mauth.h: private header of the httpd glue (mod_mauth.c, mod_mauth_ssl.c,
+ * mod_mauth_identity.c, mod_mauth_dbd.c).
  * The decisions themselves live in the httpd-free core, mauth_core.h.
  */
 #ifndef MOD_MAUTH_H
@@ -50,7 +50,7 @@ typedef struct {
     int verify_depth;
     int cache_size;
     apr_interval_time_t cache_ttl;
-    /* identity verification (mauth_identity.c) */
+    /* identity verification (mod_mauth_identity.c) */
     int uses_store;                    /* some location enforces */
     const char *user_query;            /* operators' own SQL, or NULL */
     const char *session_query;
@@ -58,7 +58,7 @@ typedef struct {
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
     const char *store_id;              /* set at start-up: which store answers */
-    /* mod_dbd's settings for this vhost (a dbd_cfg_t; mauth_dbd.c), set at
+    /* mod_dbd's settings for this vhost (a dbd_cfg_t; mod_mauth_dbd.c), set at
      * start-up: what our own connection needs when mod_dbd has none */
     const void *dbd_cfg;
 
@@ -139,7 +139,7 @@ mauth_conn_t *mauth_chain_facts(request_rec *r, mauth_facts_t *facts);
 int mauth_answer(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
                  const char *user);
 
-/* mauth_identity.c: the second layer of the seeds */
+/* mod_mauth_identity.c: the second layer of the seeds */
 const char *mauth_cmd_Enforce(cmd_parms *cmd, void *dcv, int on);
 const char *mauth_cmd_UserSource(cmd_parms *cmd, void *dcv, const char *arg);
 const char *mauth_cmd_FaultFormat(cmd_parms *cmd, void *dcv, const char *arg);
@@ -151,7 +151,7 @@ const char *mauth_cmd_StoreCacheTimeout(cmd_parms *cmd, void *dummy,
 const char *mauth_cmd_StoreCacheSize(cmd_parms *cmd, void *dummy, const char *arg);
 void mauth_identity_register_hooks(apr_pool_t *p);
 
-/* mauth_dbd.c: the store's connections, through mod_dbd */
+/* mod_mauth_dbd.c: the store's connections, through mod_dbd */
 /* Labels of the operators' own queries; ours are mauth_store_queries[]. */
 #define MAUTH_LABEL_CUSTOM_USER "mauth_custom_user_by_name"
 #define MAUTH_LABEL_CUSTOM_SESSION "mauth_custom_user_by_session"
@@ -167,7 +167,7 @@ mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void
                                    const char **err);
 void mauth_dbd_register_hooks(apr_pool_t *p);
 
-/* mauth_ssl.c */
+/* mod_mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);
 mauth_conn_t *mauth_ssl_conn(conn_rec *c);
 /* The connection's verdict for a vhost of trust entry, aged to now: the

@@ -12,5 +12,5 @@ PKITS_BIN = $(UNIT_DIR)/pkits
 pkits: $(PKITS_BIN)
 	$(PKITS_BIN) --data t/pkits
 
-$(PKITS_BIN): t/pkits/pkits.c $(UNIT_OBJ) $(UNIT_HDR)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJ) $(APR_LIBS) -lcrypto
+$(PKITS_BIN): t/pkits/pkits.c $(UNIT_OBJ)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJ) $(LIBS_CORE)

@@ -1,6 +1,7 @@
 # t/unit/unit.mk: the core's C unit tests and fuzzers.  Included by
-# Makefile.apxs, which defines BUILD, CC, CFLAGS_CORE, APR_CFLAGS, APR_LIBS
-# and MAUTH_CORE_SRC.
+# Makefile.apxs, which defines BUILD, CC, WARN, CFLAGS_CORE, APR_CFLAGS,
+# LIBS_CORE and CORE_SRC.  Each flavour (sanitized unit tests, libFuzzer)
+# builds the core once into a library of its own.
 #
 #   make -f Makefile.apxs unit          build and run every t/unit/test_*.c
 #   make -f Makefile.apxs fuzz          each t/fuzz/fuzz_*.c for FUZZ_SECONDS
@@ -17,18 +18,20 @@ UNIT_SANITIZE  = -fsanitize=address,undefined -fno-sanitize-recover=all \
 UNIT_CFLAGS    = $(CFLAGS_CORE) -It/unit $(UNIT_SANITIZE)
 # Shared by every test binary and the fuzzers: the runner and the PKI maker.
 UNIT_HELPER_SRC = t/unit/unit.c t/unit/testpki.c
-UNIT_HDR       = t/unit/unit.h t/unit/testpki.h mauth_core.h mauth_crl.h store/mauth_store.h
 UNIT_TESTS     = $(patsubst t/unit/%.c,$(UNIT_DIR)/%,$(wildcard t/unit/test_*.c))
-# the store's runtime queries too (test_store.c; APR_LIBS brings apr_dbd)
-UNIT_OBJ       = $(patsubst %.c,$(UNIT_DIR)/obj/%.o,$(MAUTH_CORE_SRC) $(UNIT_HELPER_SRC) \
-                   $(MAUTH_MODULE_STORE_SRC))
+UNIT_LIB       = $(UNIT_DIR)/libmauth_core.a
+UNIT_OBJ       = $(patsubst %.c,$(UNIT_DIR)/obj/%.o,$(UNIT_HELPER_SRC)) $(UNIT_LIB)
 
 FUZZ_DIR       = $(BUILD)/fuzz
 FUZZ_SECONDS  ?= 30
 FUZZ_CC       ?= clang
-FUZZ_CFLAGS    = -O1 -g -Wall -Wextra -Wno-unused-parameter -Werror -I. -It/unit \
-                 $(APR_CFLAGS) -fsanitize=fuzzer,address,undefined \
-                 -fno-sanitize-recover=all -fno-omit-frame-pointer
+# libFuzzer's instrumentation for the core and testpki; -fsanitize=fuzzer
+# (the main) only where a fuzzer is linked.
+FUZZ_SANITIZE  = -fsanitize=address,undefined -fno-sanitize-recover=all \
+                 -fno-omit-frame-pointer
+FUZZ_CFLAGS    = -O1 -g $(WARN) -Icore -It/unit $(APR_CFLAGS) $(FUZZ_SANITIZE) -MMD -MP
+FUZZ_LIB       = $(FUZZ_DIR)/libmauth_core.a
+FUZZ_OBJ       = $(FUZZ_DIR)/obj/t/unit/testpki.o $(FUZZ_LIB)
 FUZZ_NAMES     = $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS      = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 
@@ -43,12 +46,16 @@ unit: unit-build
 
 unit-build: $(UNIT_TESTS)
 
-$(UNIT_DIR)/obj/%.o: %.c $(UNIT_HDR)
+$(UNIT_DIR)/obj/%.o: %.c Makefile.apxs
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
 
-$(UNIT_DIR)/test_%: t/unit/test_%.c $(UNIT_OBJ) $(UNIT_HDR)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJ) $(APR_LIBS) -lcrypto
+$(UNIT_LIB): $(patsubst %.c,$(UNIT_DIR)/obj/%.o,$(CORE_SRC))
+	rm -f $@
+	ar rcs $@ $^
+
+$(UNIT_DIR)/test_%: t/unit/test_%.c $(UNIT_OBJ)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJ) $(LIBS_CORE)
 
 # libFuzzer writes what it learns to the first corpus directory: that is a
 # scratch copy in $(FUZZ_DIR), the committed seeds are only read.
@@ -73,15 +80,22 @@ fuzz-smoke: fuzz-build
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_DIR)/fuzz_%: t/fuzz/fuzz_%.c t/unit/testpki.c $(MAUTH_CORE_SRC) $(UNIT_HDR)
+$(FUZZ_DIR)/obj/%.o: %.c Makefile.apxs
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< t/unit/testpki.c $(MAUTH_CORE_SRC) \
-	  $(APR_LIBS) -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRC))
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS_CORE)
 
 # The CRL seeds are generated once and committed; this remakes them.
-$(FUZZ_DIR)/mkseeds: t/fuzz/mkseeds.c $(UNIT_OBJ) $(UNIT_HDR)
+$(FUZZ_DIR)/mkseeds: t/fuzz/mkseeds.c $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJ) $(APR_LIBS) -lcrypto
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJ) $(LIBS_CORE)
 
 fuzz-seeds: $(FUZZ_DIR)/mkseeds
 	$(FUZZ_DIR)/mkseeds t/fuzz/corpus

@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0; see NOTICE. */
 
 /*
- * mauth_ssl.c: the mod_ssl wiring of the chain-validation layer.
+ * mod_mauth_ssl.c: the mod_ssl wiring of the chain-validation layer.
  *
  * On a mutual vhost mod_ssl asks for a client certificate without naming
  * CAs (SSLVerifyClient optional_no_ca).  Its own verification would abort

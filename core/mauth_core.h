@@ -146,6 +146,29 @@ void mauth_trust_set_generation(mauth_trust_t *t, const unsigned char gen[MAUTH_
  * root whose signature fails) and seals the trust for use. */
 apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err);
 int mauth_trust_root_count(const mauth_trust_t *t);
+
+/* The defaults of a trust, in this one place: the module's directives and
+ * mauth-admin's options both resolve to these. */
+#define MAUTH_DEFAULT_CRL_CHECK MAUTH_CRL_CHECK_CHAIN
+#define MAUTH_DEFAULT_VERIFY_DEPTH 5
+
+/* What a trust is made of, as configured: NULL and MAUTH_CRL_CHECK_UNSET /
+ * -1 for what is not given. */
+typedef struct {
+    const char *ca_file, *ca_path;     /* the roots: at least one */
+    const char *crl_file, *crl_path;
+    mauth_crl_check_e crl_check;       /* UNSET: MAUTH_DEFAULT_CRL_CHECK */
+    int depth;                         /* -1: MAUTH_DEFAULT_VERIFY_DEPTH */
+    const unsigned char *generation;   /* MAUTH_GENERATION_LEN bytes, or NULL */
+} mauth_trust_spec_t;
+
+/* The one trust builder of the module and of mauth-admin: roots, CRLs,
+ * policy and generation from spec, checked and sealed.  On failure returns
+ * an error with *err saying why (naming the file) and *what naming the
+ * setting at fault, as its directive: "MAuthCACertificateFile", ... */
+apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
+                               const mauth_logger_t *log, mauth_trust_t **trust,
+                               const char **err, const char **what);
 /* SHA-256 over the roots, the CRLs, the policy and the generation, set by
  * mauth_trust_finish: equal ids mean equal trust. */
 const unsigned char *mauth_trust_id(const mauth_trust_t *t);
@@ -260,6 +283,19 @@ mauth_soap_e mauth_tokens_from_soap(apr_pool_t *p, const char *body, apr_size_t 
  * every XML part counting; any other body is read as above. */
 mauth_soap_e mauth_tokens_from_body(apr_pool_t *p, const char *content_type, const char *body,
                                     apr_size_t len, int complete, apr_array_header_t *tokens);
+
+/* ------------------------------------------------------ argument parsing */
+
+/* One set of parsers for directive arguments and mauth-admin's options.
+ * Each returns NULL, or an error sentence naming what (the directive or
+ * option) and what it takes. */
+const char *mauth_parse_number(apr_pool_t *p, const char *what, const char *arg,
+                               apr_int64_t min, apr_int64_t max, apr_int64_t *out);
+const char *mauth_parse_seconds(apr_pool_t *p, const char *what, const char *arg,
+                                apr_int64_t max_seconds, apr_interval_time_t *out);
+/* arg (any case) among the NULL-terminated words, *out its index. */
+const char *mauth_parse_keyword(apr_pool_t *p, const char *what, const char *arg,
+                                const char *const *words, int *out);
 
 /* -------------------------------------------------------------- decision */
 

@@ -1,10 +1,10 @@
 #!/bin/sh
-# store/t/admin-tests.sh [MAUTH_ADMIN]: tests of mauth-admin, run once on
+# t/admin/admin-tests.sh [MAUTH_ADMIN]: tests of mauth-admin, run once on
 # SQLite and once on a real PostgreSQL server that the script starts itself
 # (initdb in a temporary directory, a Unix socket only) and stops.
 #
-#   sh store/t/admin-tests.sh build/mauth-admin
-#   make -f Makefile.apxs store-test
+#   sh t/admin/admin-tests.sh build/mauth-admin
+#   make -f Makefile.apxs admin-test
 #
 # Every refusal of `cert add`, every command's happy path, and the runtime
 # queries the module uses (through `lookup`).  Prints TAP-like lines; exits

@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0; see NOTICE. */
 
 /*
- * mauth_dbd.c: the identity store's connections, through mod_dbd.
+ * mod_mauth_dbd.c: the identity store's connections, through mod_dbd.
  *
  * Our statements are handed to mod_dbd at start-up (ap_dbd_prepare) and
  * every lookup runs first on the request's pooled connection

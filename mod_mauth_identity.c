@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0; see NOTICE. */
 
 /*
- * mauth_identity.c: the second layer of the seeds, certificate identity
+ * mod_mauth_identity.c: the second layer of the seeds, certificate identity
  * verification.
  *
  * A fixup finds the request's user (r->user, or a session token resolved
@@ -10,7 +10,7 @@
  * client certificate uploaded for the user or its organisation; on the
  * standard vhost the enforced user is refused with the seed's SOAP fault or
  * its JSON twin.  Store answers are cached per process for a bounded time.
- * The store is reached through mod_dbd (mauth_dbd.c, which also gets past
+ * The store is reached through mod_dbd (mod_mauth_dbd.c, which also gets past
  * a bad pooled connection); a store that does not answer refuses (503),
  * never lets through.
  */
