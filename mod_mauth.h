@@ -50,19 +50,17 @@ typedef struct {
     int verify_depth;
     int cache_size;
     apr_interval_time_t cache_ttl;
-    /* identity verification (mod_mauth_identity.c) */
     int uses_store;                    /* some location enforces */
     const char *user_query;            /* operators' own SQL, or NULL */
     const char *session_query;
     apr_interval_time_t store_ttl;
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
-    const char *store_id;              /* set at start-up: which store answers */
-    /* mod_dbd's settings for this vhost (a dbd_cfg_t; mod_mauth_dbd.c), set at
-     * start-up: what our own connection needs when mod_dbd has none */
-    const void *dbd_cfg;
 
-    /* set at start-up */
+    /* set at start-up, not configured */
+    const char *store_id;              /* which store answers (cache keys) */
+    const void *dbd_cfg;               /* mod_dbd's settings (a dbd_cfg_t),
+                                        * for our own connections */
     mauth_trust_entry_t *trust;
     int tls_ready;                     /* mod_ssl handed us this vhost's SSL_CTX */
 } mauth_server_conf_t;
@@ -81,13 +79,6 @@ typedef struct {
     mauth_source_e kind;
     const char *name;                  /* cookie or header name */
 } mauth_user_source_t;
-
-typedef enum {
-    MAUTH_FAULT_UNSET = -1,
-    MAUTH_FAULT_AUTO = 0,
-    MAUTH_FAULT_SOAP,
-    MAUTH_FAULT_JSON
-} mauth_fault_format_e;
 
 typedef struct {
     int require_certificate;
@@ -119,13 +110,22 @@ typedef struct {
 
 #define mauth_server_conf(s) \
     ((mauth_server_conf_t *)ap_get_module_config((s)->module_config, &mauth_module))
+#define mauth_dir_conf(r) \
+    ((mauth_dir_conf_t *)ap_get_module_config((r)->per_dir_config, &mauth_module))
 
+/* mod_mauth_config.c: directives, create/merge, defaults */
+extern const command_rec mauth_cmds[];
+void *mauth_create_server_conf(apr_pool_t *p, server_rec *s);
+void *mauth_merge_server_conf(apr_pool_t *p, void *base, void *add);
+void *mauth_create_dir_conf(apr_pool_t *p, char *dir);
+void *mauth_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+/* Gives every setting not configured its default, once, first thing at
+ * start-up: afterwards every field holds its value. */
+void mauth_config_resolve(apr_pool_t *p, server_rec *base);
 int mauth_is_mutual(const mauth_server_conf_t *sc);
 
-/* mod_mauth.c */
-/* Whether two header names are one to a back end: any case, with '-', '_'
- * and '.' alike (CGI, WSGI and Rack map them together). */
-int mauth_same_header_name(const char *a, const char *b);
+/* mod_mauth_chain.c: the chain layer per request */
+void mauth_chain_register_hooks(apr_pool_t *p);
 /* Client-sent copies of the headers this module forwards, in any spelling,
  * never reach a back end: removed when the request is read, and again when
  * its body was (trailers). */
@@ -137,19 +137,28 @@ mauth_conn_t *mauth_chain_facts(request_rec *r, mauth_facts_t *facts);
 /* Sends a decision: DECLINED for a pass, else the status, with the page or
  * the fault written where the answer has one (never in a subrequest). */
 int mauth_answer(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
-                 const char *user);
+                 const char *user);   /* mod_mauth_answer.c */
 
 /* mod_mauth_identity.c: the second layer of the seeds */
-const char *mauth_cmd_Enforce(cmd_parms *cmd, void *dcv, int on);
-const char *mauth_cmd_UserSource(cmd_parms *cmd, void *dcv, const char *arg);
-const char *mauth_cmd_FaultFormat(cmd_parms *cmd, void *dcv, const char *arg);
-const char *mauth_cmd_SOAPPeekLimit(cmd_parms *cmd, void *dcv, const char *arg);
-const char *mauth_cmd_ForwardClientCert(cmd_parms *cmd, void *dcv, int on);
-const char *mauth_cmd_StoreQuery(cmd_parms *cmd, void *dummy, const char *sql);
-const char *mauth_cmd_StoreCacheTimeout(cmd_parms *cmd, void *dummy,
-                                        const char *positive, const char *negative);
-const char *mauth_cmd_StoreCacheSize(cmd_parms *cmd, void *dummy, const char *arg);
 void mauth_identity_register_hooks(apr_pool_t *p);
+
+/* mod_mauth_body.c: the body read ahead of the handler, once per family */
+/* What one client request has shown so far, shared by the request and every
+ * internal redirect and subrequest made for it, so each is read and looked
+ * up once. */
+typedef struct {
+    int soap_read;                     /* soap and soap_tokens are known */
+    mauth_soap_e soap;
+    const char *undecodable;           /* the body's content coding, when we
+                                        * cannot read through it */
+    apr_array_header_t *soap_tokens;   /* const char * */
+    apr_bucket_brigade *kept;          /* body bytes read ahead of the handler */
+    apr_hash_t *lookups;               /* "kind:credential" -> mauth_lookup_t */
+} mauth_family_t;
+mauth_family_t *mauth_family(request_rec *r);
+/* Reads the family's body (at most limit bytes) for SOAP sessions, once. */
+void mauth_read_soap(request_rec *r, apr_off_t limit, mauth_family_t *family);
+void mauth_body_register_hooks(apr_pool_t *p);
 
 /* mod_mauth_dbd.c: the store's connections, through mod_dbd */
 /* Labels of the operators' own queries; ours are mauth_store_queries[]. */
@@ -165,6 +174,18 @@ typedef mauth_store_status_e mauth_dbd_call_fn(request_rec *r,
  * messages. */
 mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void *baton,
                                    const char **err);
+/* What the store says of one credential. */
+typedef struct {
+    enum { MAUTH_WHO_FOUND, MAUTH_WHO_UNKNOWN, MAUTH_WHO_STORE_ERROR } who;
+    mauth_store_user_t user;
+} mauth_lookup_t;
+/* The user a name (token 0) or a session token names, from the answer
+ * cache or the store; allocated from pool. */
+void mauth_store_lookup(request_rec *r, apr_pool_t *pool, const char *credential, int token,
+                        mauth_lookup_t *out);
+/* Whether fingerprint is registered for user or its organisation. */
+mauth_match_e mauth_store_match(request_rec *r, const mauth_store_user_t *user,
+                                const char *fingerprint);
 void mauth_dbd_register_hooks(apr_pool_t *p);
 
 /* mod_mauth_ssl.c */

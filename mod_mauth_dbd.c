@@ -98,7 +98,7 @@ static int prepare_statements(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     for (s = base; s; s = s->next) {
         mauth_server_conf_t *sc = mauth_server_conf(s);
         void *dbd_conf;
-        if (sc->engine != 1 || !sc->uses_store) {
+        if (!sc->engine || !sc->uses_store) {
             continue;
         }
         sc->dbd_cfg = dbd_settings(s, dbd_module);
@@ -435,12 +435,137 @@ mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void
     return status;
 }
 
+/* ------------------------------------------------- lookups, with cache */
+
+/* The store's lookups; the DBD backend is the one there is. */
+static const mauth_store_ops_t *const store = &mauth_store_dbd_ops;
+static mauth_answer_cache_t *answers;      /* per child process */
+
+static void create_answer_cache(apr_pool_t *pchild, server_rec *base)
+{
+    mauth_server_conf_t *sc = mauth_server_conf(base);
+
+    if (sc->store_cache_size > 0) {
+        answers = mauth_answer_cache_create(pchild, sc->store_cache_size, sc->store_ttl,
+                                            sc->store_negative_ttl);
+    }
+}
+
+typedef struct {
+    mauth_server_conf_t *sc;
+    const char *credential;
+    int token;
+    mauth_store_user_t *user;
+    apr_pool_t *pool;
+} user_call_t;
+
+static mauth_store_status_e call_user(request_rec *r, const apr_dbd_driver_t *driver,
+                                      apr_dbd_t *handle, apr_hash_t *prepared,
+                                      void *baton, const char **err)
+{
+    user_call_t *c = baton;
+
+    if (c->token) {
+        return store->user_by_session(c->pool, driver, handle, prepared,
+                                      c->sc->session_query ? MAUTH_LABEL_CUSTOM_SESSION : NULL,
+                                      c->credential, apr_time_now(), c->user, err);
+    }
+    return store->user_by_name(c->pool, driver, handle, prepared,
+                               c->sc->user_query ? MAUTH_LABEL_CUSTOM_USER : NULL,
+                               c->credential, c->user, err);
+}
+
+void mauth_store_lookup(request_rec *r, apr_pool_t *pool, const char *credential, int token,
+                        mauth_lookup_t *out)
+{
+    mauth_server_conf_t *sc = mauth_server_conf(r->server);
+    user_call_t call = {sc, credential, token, &out->user, pool};
+    const char *err = NULL;
+    int found;
+
+    memset(&out->user, 0, sizeof(out->user));
+    if (answers && mauth_answer_cache_user(answers, pool, sc->store_id, token, credential,
+                                           apr_time_now(), &out->user, &found)) {
+        out->who = found ? MAUTH_WHO_FOUND : MAUTH_WHO_UNKNOWN;
+        return;
+    }
+    switch (mauth_dbd_run(r, call_user, &call, &err)) {
+    case MAUTH_STORE_OK:
+        out->who = MAUTH_WHO_FOUND;
+        break;
+    case MAUTH_STORE_NOT_FOUND:
+        out->who = MAUTH_WHO_UNKNOWN;
+        break;
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00061)
+                      "identity store failed looking up a %s: %s",
+                      token ? "session" : "user", err ? err : "unknown error");
+        out->who = MAUTH_WHO_STORE_ERROR;
+        return;
+    }
+    if (answers) {
+        mauth_answer_cache_put_user(answers, sc->store_id, token, credential,
+                                    out->who == MAUTH_WHO_FOUND ? &out->user : NULL,
+                                    apr_time_now());
+    }
+}
+
+typedef struct {
+    const mauth_store_user_t *user;
+    const char *fingerprint;
+    mauth_store_match_t match;
+} cert_call_t;
+
+static mauth_store_status_e call_certificate(request_rec *r, const apr_dbd_driver_t *driver,
+                                             apr_dbd_t *handle, apr_hash_t *prepared,
+                                             void *baton, const char **err)
+{
+    cert_call_t *c = baton;
+
+    return store->certificate_matches(r->pool, driver, handle, prepared, c->user,
+                                      c->fingerprint, apr_time_now(), &c->match, err);
+}
+
+mauth_match_e mauth_store_match(request_rec *r, const mauth_store_user_t *user,
+                                const char *fingerprint)
+{
+    mauth_server_conf_t *sc = mauth_server_conf(r->server);
+    cert_call_t call = {user, fingerprint, {NULL, 0}};
+    const char *err = NULL;
+    int registered, org_wide;
+
+    if (answers && mauth_answer_cache_match(answers, sc->store_id, user, fingerprint,
+                                            apr_time_now(), &registered, &org_wide)) {
+        return !registered ? MAUTH_MATCH_NONE : org_wide ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
+    }
+    switch (mauth_dbd_run(r, call_certificate, &call, &err)) {
+    case MAUTH_STORE_OK:
+        registered = 1;
+        break;
+    case MAUTH_STORE_NOT_FOUND:
+        registered = 0;
+        break;
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00064)
+                      "identity store failed matching a certificate: %s",
+                      err ? err : "unknown error");
+        return MAUTH_MATCH_STORE_ERROR;
+    }
+    if (answers) {
+        mauth_answer_cache_put_match(answers, sc->store_id, user, fingerprint, registered,
+                                     call.match.org_wide, apr_time_now());
+    }
+    return !registered ? MAUTH_MATCH_NONE
+           : call.match.org_wide ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
+}
+
 void mauth_dbd_register_hooks(apr_pool_t *p)
 {
     static const char *const before_dbd[] = {"mod_dbd.c", NULL};
 
     ap_hook_post_config(prepare_statements, NULL, before_dbd, APR_HOOK_FIRST);
     ap_hook_optional_fn_retrieve(retrieve_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(create_answer_cache, NULL, NULL, APR_HOOK_MIDDLE);
     /* after mod_dbd's own (DBDInitSQL), so a connection is remembered only
      * once it is whole */
     APR_OPTIONAL_HOOK(dbd, post_connect, remember_connection, NULL, NULL, APR_HOOK_LAST);

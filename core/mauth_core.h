@@ -372,6 +372,21 @@ int mauth_answer_status(mauth_answer_e answer, int soap_fault);
 
 /* ---------------------------------------------------------- error bodies */
 
+/* Whether two header names are one to a back end: any case, with '-', '_'
+ * and '.' alike (CGI, WSGI and Rack map them together). */
+int mauth_same_header_name(const char *a, const char *b);
+
+typedef enum {
+    MAUTH_FAULT_UNSET = -1,
+    MAUTH_FAULT_AUTO = 0,
+    MAUTH_FAULT_SOAP,
+    MAUTH_FAULT_JSON
+} mauth_fault_format_e;
+/* Whether the standard vhost's refusal is the SOAP fault (else the JSON
+ * error): as configured, or for AUTO a SOAPAction header or an XML type. */
+int mauth_fault_is_soap(mauth_fault_format_e format, const char *content_type,
+                        int has_soap_action);
+
 /* The HTML "Certificate Error" page of the seeds; image_url may be NULL. */
 const char *mauth_render_certificate_page(apr_pool_t *p, mauth_reason_e reason,
                                           const char *image_url);

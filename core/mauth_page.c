@@ -138,3 +138,20 @@ const char *mauth_render_json_error(apr_pool_t *p)
     return "[{\"message\":\"" MAUTH_FAILED_MESSAGE "\","
            "\"errorCode\":\"MUTUAL_AUTHENTICATION_FAILED\"}]";
 }
+
+int mauth_fault_is_soap(mauth_fault_format_e format, const char *content_type,
+                        int has_soap_action)
+{
+    static const char *const soap_types[] = {"text/xml", "application/soap+xml", NULL};
+    const char *const *t;
+
+    if (format != MAUTH_FAULT_AUTO) {
+        return format == MAUTH_FAULT_SOAP;
+    }
+    for (t = soap_types; content_type && *t; t++) {
+        if (strncasecmp(content_type, *t, strlen(*t)) == 0) {
+            return 1;
+        }
+    }
+    return has_soap_action;
+}

@@ -188,4 +188,33 @@ const char *mauth_store_one_line(apr_pool_t *p, const char *text);
 /* Reads a store boolean (see above). */
 int mauth_store_bool(const char *value);
 
+/* ------------------------------------------------ store answers, cached */
+
+/* A bounded, thread-safe cache of the store's answers for one process:
+ * users by name or session token, and certificate matches.  Each answer is
+ * kept under the identity of the store that gave it (its settings and
+ * queries), found answers for found_ttl, "not found" for not_found_ttl. */
+typedef struct mauth_answer_cache mauth_answer_cache_t;
+mauth_answer_cache_t *mauth_answer_cache_create(apr_pool_t *p, int max_entries,
+                                                apr_interval_time_t found_ttl,
+                                                apr_interval_time_t not_found_ttl);
+/* 1 when the answer for credential (a session token when by_token, else a
+ * user name) is cached: *found says whether it named a user, then *user
+ * (allocated from p). */
+int mauth_answer_cache_user(mauth_answer_cache_t *c, apr_pool_t *p, const char *store_id,
+                            int by_token, const char *credential, apr_time_t now,
+                            mauth_store_user_t *user, int *found);
+/* user NULL: the store knows no such credential. */
+void mauth_answer_cache_put_user(mauth_answer_cache_t *c, const char *store_id, int by_token,
+                                 const char *credential, const mauth_store_user_t *user,
+                                 apr_time_t now);
+/* 1 when it is cached whether fingerprint is registered for user or its
+ * organisation: *org_wide and *registered say how. */
+int mauth_answer_cache_match(mauth_answer_cache_t *c, const char *store_id,
+                             const mauth_store_user_t *user, const char *fingerprint,
+                             apr_time_t now, int *registered, int *org_wide);
+void mauth_answer_cache_put_match(mauth_answer_cache_t *c, const char *store_id,
+                                  const mauth_store_user_t *user, const char *fingerprint,
+                                  int registered, int org_wide, apr_time_t now);
+
 #endif /* MAUTH_STORE_H */

@@ -592,3 +592,17 @@ mauth_soap_e mauth_tokens_from_body(apr_pool_t *p, const char *content_type, con
     return boundary ? tokens_from_related(p, boundary, body, len, complete, tokens)
                     : mauth_tokens_from_soap(p, body, len, complete, tokens);
 }
+
+static int header_char(char c)
+{
+    return c == '_' || c == '.' ? '-' : apr_tolower(c);
+}
+
+int mauth_same_header_name(const char *a, const char *b)
+{
+    while (*a && *b && header_char(*a) == header_char(*b)) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}

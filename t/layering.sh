@@ -41,14 +41,15 @@ for conf in server dir; do
     fields=$(awk -v s="mauth_${conf}_conf_t;" '
         /^typedef struct \{/ {inside = 1; n = 0; next}
         inside && /^\}/ { if ($2 == s) { for (i = 1; i <= n; i++) print f[i] } inside = 0; next }
-        inside && /^    [a-z_]+[a-z_ *]* \**[a-z_]+;/ && !/set at start-up/ {
+        inside && /set at start-up, not configured/ { inside = 2 }
+        inside == 1 && /^    [a-z_]+[a-z_ *]* \**[a-z_]+;/ {
             line = $0; sub(/;.*/, "", line); sub(/.*[ *]/, "", line); f[++n] = line }
     ' mod_mauth.h)
     [ -n "$fields" ] || fail "no fields found for mauth_${conf}_conf_t in mod_mauth.h"
     for field in $fields; do
         grep -q "MERGE($field\b\|->$field = add->$field\|$field = .*MERGE" mod_mauth*.c \
             || fail "mauth_${conf}_conf_t.$field has no merge rule"
-        grep -q "resolve.*$field\|DEFAULT($field\b" mod_mauth*.c \
+        grep -q "DEFAULT([a-z]*, $field," mod_mauth*.c \
             || fail "mauth_${conf}_conf_t.$field has no start-up default"
     done
 done
