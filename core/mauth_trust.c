@@ -191,7 +191,7 @@ int mauth_trust_crl_count(const mauth_trust_t *t)
  * certificate's issuer name, so an indirect CRL (another issuer's name)
  * would never be found; CRLs handed to the context are all considered.
  */
-static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
+static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err, int *bad_crl)
 {
     int i;
 
@@ -201,6 +201,7 @@ static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
         const unsigned char *p = crl->der;
         X509_CRL *parsed = d2i_X509_CRL(NULL, &p, (long)crl->der_len);
         ISSUING_DIST_POINT *idp;
+        *bad_crl = i;
         if (parsed == NULL) {
             *err = apr_psprintf(t->pool, "%s: OpenSSL cannot parse a CRL", crl->source);
             ERR_clear_error();
@@ -215,19 +216,35 @@ static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err)
             return APR_ENOMEM;
         }
     }
+    *bad_crl = -1;
     return APR_SUCCESS;
 }
 
-apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err)
+/* The settings a trust is made from, as the module's directives name them. */
+#define WHAT_CA_FILE "MAuthCACertificateFile"
+#define WHAT_CA_PATH "MAuthCACertificatePath"
+#define WHAT_CRL_FILE "MAuthCARevocationFile"
+#define WHAT_CRL_PATH "MAuthCARevocationPath"
+#define WHAT_CRL_CHECK "MAuthCARevocationCheck"
+#define WHAT_NO_ROOTS WHAT_CA_FILE "/" WHAT_CA_PATH
+#define WHAT_NO_CRL WHAT_CRL_FILE "/" WHAT_CRL_CHECK
+
+/* mauth_trust_finish, telling what is at fault: *what for the whole (no
+ * roots, no CRL), or *bad_crl, the index of the CRL at fault (else -1). */
+static apr_status_t finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err,
+                           const char **what, int *bad_crl)
 {
     int i, j;
 
+    *bad_crl = -1;
     if (sk_X509_num(t->roots) == 0) {
         *err = "no trusted root certificate is configured";
+        *what = WHAT_NO_ROOTS;
         return APR_EINVAL;
     }
     if (t->crl_check != MAUTH_CRL_CHECK_NONE && t->crls->nelts == 0) {
         *err = "revocation checking is on but no CRL is configured";
+        *what = WHAT_NO_CRL;
         return APR_EINVAL;
     }
     for (i = 0; i < t->crls->nelts; i++) {
@@ -252,6 +269,7 @@ apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, con
         if (issued_by_root && !verified) {
             *err = apr_psprintf(t->pool, "%s: the CRL issued by a trusted root "
                                 "does not verify with that root's key", crl->source);
+            *bad_crl = i;
             return APR_EINVAL;
         }
         mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00002",
@@ -261,7 +279,80 @@ apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, con
     }
     compute_trust_id(t);
     if (t->extended_crls) {
-        return hand_crls_to_openssl(t, err);
+        return hand_crls_to_openssl(t, err, bad_crl);
     }
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err)
+{
+    const char *what = NULL;
+    int bad_crl;
+
+    return finish(t, log, err, &what, &bad_crl);
+}
+
+/*
+ * The steps of the module's start-up, in its order: the roots are required,
+ * then generation and policy (UNSET and a depth not above 0 leave the
+ * defaults mauth_trust_create set), the roots, the CRLs, the whole checked.
+ */
+apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
+                               const mauth_logger_t *log, mauth_trust_t **trust,
+                               const char **err, const char **what)
+{
+    mauth_trust_t *t;
+    const char *at = NULL;
+    apr_status_t rv = APR_SUCCESS;
+    int from_crl_file, bad_crl = -1;
+
+    *trust = NULL;
+    if (!spec->ca_file && !spec->ca_path) {
+        *err = "no trusted root certificate is configured";
+        *what = WHAT_NO_ROOTS;
+        return APR_EINVAL;
+    }
+    if (spec->crl_check != MAUTH_CRL_CHECK_UNSET && spec->crl_check != MAUTH_CRL_CHECK_NONE
+        && spec->crl_check != MAUTH_CRL_CHECK_LEAF && spec->crl_check != MAUTH_CRL_CHECK_CHAIN) {
+        *err = apr_psprintf(p, "no revocation checking mode %d", (int)spec->crl_check);
+        *what = WHAT_CRL_CHECK;
+        return APR_EINVAL;
+    }
+    t = mauth_trust_create(p);
+    if (spec->generation) {
+        mauth_trust_set_generation(t, spec->generation);
+    }
+    if (spec->crl_check != MAUTH_CRL_CHECK_UNSET) {
+        mauth_trust_set_crl_check(t, spec->crl_check);
+    }
+    if (spec->depth > 0) {
+        mauth_trust_set_depth(t, spec->depth);
+    }
+    if (spec->ca_file && rv == APR_SUCCESS) {
+        at = WHAT_CA_FILE;
+        rv = mauth_trust_add_roots_file(t, spec->ca_file, err);
+    }
+    if (spec->ca_path && rv == APR_SUCCESS) {
+        at = WHAT_CA_PATH;
+        rv = mauth_trust_add_roots_path(t, spec->ca_path, err);
+    }
+    if (spec->crl_file && rv == APR_SUCCESS) {
+        at = WHAT_CRL_FILE;
+        rv = mauth_trust_add_crl_file(t, spec->crl_file, err);
+    }
+    from_crl_file = t->crls->nelts;
+    if (spec->crl_path && rv == APR_SUCCESS) {
+        at = WHAT_CRL_PATH;
+        rv = mauth_trust_add_crl_path(t, spec->crl_path, err);
+    }
+    if (rv == APR_SUCCESS && (rv = finish(t, log, err, &at, &bad_crl)) != APR_SUCCESS
+        && bad_crl >= 0) {
+        at = bad_crl < from_crl_file ? WHAT_CRL_FILE : WHAT_CRL_PATH;
+    }
+    if (rv != APR_SUCCESS) {
+        *what = at;
+        return rv;
+    }
+    *trust = t;
     return APR_SUCCESS;
 }
