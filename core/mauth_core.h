@@ -158,14 +158,19 @@ typedef struct {
     const char *ca_file, *ca_path;     /* the roots: at least one */
     const char *crl_file, *crl_path;
     mauth_crl_check_e crl_check;       /* UNSET: MAUTH_DEFAULT_CRL_CHECK */
-    int depth;                         /* -1: MAUTH_DEFAULT_VERIFY_DEPTH */
+    int depth;                         /* -1 (any value not above 0):
+                                        * MAUTH_DEFAULT_VERIFY_DEPTH */
     const unsigned char *generation;   /* MAUTH_GENERATION_LEN bytes, or NULL */
 } mauth_trust_spec_t;
 
 /* The one trust builder of the module and of mauth-admin: roots, CRLs,
  * policy and generation from spec, checked and sealed.  On failure returns
- * an error with *err saying why (naming the file) and *what naming the
- * setting at fault, as its directive: "MAuthCACertificateFile", ... */
+ * an error with *err saying why (naming the file), *what naming the
+ * setting at fault, as its directive: "MAuthCACertificateFile", ... (a
+ * root CRL whose signature fails is named by the setting it came from; no
+ * roots at all: "MAuthCACertificateFile/MAuthCACertificatePath"; checking
+ * on without a CRL: "MAuthCARevocationFile/MAuthCARevocationCheck"), and
+ * *trust NULL. */
 apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
                                const mauth_logger_t *log, mauth_trust_t **trust,
                                const char **err, const char **what);

@@ -5,7 +5,7 @@
  * serials (4 bytes an entry), so a revocation check is a binary search and
  * costs the same for ten entries or a million.  The CRL's signature is
  * verified once per issuer key and remembered, never per handshake.
- * Private to the core (mauth_chain.c and the tests).
+ * Private to the core (mauth_trust.c, mauth_chain.c and the tests).
  */
 #ifndef MAUTH_CRL_H
 #define MAUTH_CRL_H

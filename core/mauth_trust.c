@@ -1,0 +1,358 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_trust.c: building a trust (roots, CRLs, policy, generation) from
+ * files, checking the whole and sealing it, for the module and mauth-admin
+ * alike.  It never validates a client's chain (mauth_chain.c does) and
+ * never changes a trust once it is finished: a finished trust is shared by
+ * every thread without a lock.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_file_info.h>
+#include <apr_strings.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "mauth_trust.h"
+
+static apr_status_t trust_cleanup(void *data)
+{
+    mauth_trust_t *t = data;
+
+    X509_STORE_free(t->store);
+    sk_X509_pop_free(t->roots, X509_free);
+    sk_X509_CRL_pop_free(t->x509_crls, X509_CRL_free);
+    return APR_SUCCESS;
+}
+
+mauth_trust_t *mauth_trust_create(apr_pool_t *p)
+{
+    mauth_trust_t *t = apr_pcalloc(p, sizeof(*t));
+
+    t->pool = p;
+    t->store = X509_STORE_new();
+    t->roots = sk_X509_new_null();
+    t->crls = apr_array_make(p, 4, sizeof(mauth_crl_t *));
+    t->crl_check = MAUTH_DEFAULT_CRL_CHECK;
+    t->depth = MAUTH_DEFAULT_VERIFY_DEPTH;
+    apr_pool_cleanup_register(p, t, trust_cleanup, apr_pool_cleanup_null);
+    return t;
+}
+
+apr_status_t mauth_trust_add_roots_file(mauth_trust_t *t, const char *path, const char **err)
+{
+    BIO *bio = BIO_new_file(path, "r");
+    X509 *cert;
+    int count = 0;
+
+    if (bio == NULL) {
+        *err = apr_psprintf(t->pool, "cannot read %s", path);
+        ERR_clear_error();
+        return APR_ENOENT;
+    }
+    while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        X509_STORE_add_cert(t->store, cert);
+        sk_X509_push(t->roots, cert);
+        count++;
+    }
+    BIO_free(bio);
+    if (!mauth_pem_ended_cleanly()) {
+        *err = apr_psprintf(t->pool, "%s: a PEM block after certificate %d does not "
+                            "decode", path, count);
+        return APR_EINVAL;
+    }
+    if (count == 0) {
+        *err = apr_psprintf(t->pool, "%s holds no PEM certificate", path);
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Calls add for every regular file in dir, in a stable order. */
+static apr_status_t for_each_file(mauth_trust_t *t, const char *dir, const char **err,
+                                  apr_status_t (*add)(mauth_trust_t *, const char *,
+                                                      const char **))
+{
+    apr_dir_t *handle;
+    apr_finfo_t entry;
+    apr_array_header_t *names = apr_array_make(t->pool, 16, sizeof(const char *));
+    apr_status_t rv;
+    int i;
+
+    if ((rv = apr_dir_open(&handle, dir, t->pool)) != APR_SUCCESS) {
+        *err = apr_psprintf(t->pool, "cannot read directory %s", dir);
+        return rv;
+    }
+    while (apr_dir_read(&entry, APR_FINFO_TYPE | APR_FINFO_NAME, handle) == APR_SUCCESS) {
+        if (entry.filetype == APR_REG || entry.filetype == APR_LNK) {
+            if (entry.name[0] != '.') {
+                APR_ARRAY_PUSH(names, const char *) =
+                    apr_pstrcat(t->pool, dir, "/", entry.name, NULL);
+            }
+        }
+    }
+    apr_dir_close(handle);
+    qsort(names->elts, names->nelts, sizeof(const char *),
+          (int (*)(const void *, const void *))strcmp);
+    for (i = 0; i < names->nelts; i++) {
+        if ((rv = add(t, APR_ARRAY_IDX(names, i, const char *), err)) != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    if (names->nelts == 0) {
+        *err = apr_psprintf(t->pool, "directory %s is empty", dir);
+        return APR_ENOENT;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_trust_add_roots_path(mauth_trust_t *t, const char *dir, const char **err)
+{
+    return for_each_file(t, dir, err, mauth_trust_add_roots_file);
+}
+
+apr_status_t mauth_trust_add_crl_file(mauth_trust_t *t, const char *path, const char **err)
+{
+    return mauth_crl_read_file(t->pool, path, t->crls, err);
+}
+
+apr_status_t mauth_trust_add_crl_path(mauth_trust_t *t, const char *dir, const char **err)
+{
+    return for_each_file(t, dir, err, mauth_trust_add_crl_file);
+}
+
+void mauth_trust_set_crl_check(mauth_trust_t *t, mauth_crl_check_e mode)
+{
+    t->crl_check = mode;
+}
+
+void mauth_trust_set_depth(mauth_trust_t *t, int depth)
+{
+    t->depth = depth;
+}
+
+void mauth_trust_set_generation(mauth_trust_t *t, const unsigned char gen[MAUTH_GENERATION_LEN])
+{
+    memcpy(t->generation, gen, MAUTH_GENERATION_LEN);
+}
+
+const unsigned char *mauth_trust_id(const mauth_trust_t *t)
+{
+    return t->id;
+}
+
+/* Every input of a verdict: roots and CRLs as DER, the policy, the
+ * generation.  Lengths are hashed before contents so no two differ alike. */
+static void compute_trust_id(mauth_trust_t *t)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    int i;
+
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, "mauth-trust-1", 13);
+    for (i = 0; i < sk_X509_num(t->roots); i++) {
+        unsigned char fingerprint[MAUTH_FINGERPRINT_LEN];
+        mauth_cert_fingerprint(sk_X509_value(t->roots, i), fingerprint);
+        EVP_DigestUpdate(md, "R", 1);
+        EVP_DigestUpdate(md, fingerprint, sizeof(fingerprint));
+    }
+    for (i = 0; i < t->crls->nelts; i++) {
+        const mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        apr_uint64_t der_len = crl->der_len;
+        EVP_DigestUpdate(md, "C", 1);
+        EVP_DigestUpdate(md, &der_len, sizeof(der_len));
+        EVP_DigestUpdate(md, crl->der, crl->der_len);
+    }
+    EVP_DigestUpdate(md, &t->crl_check, sizeof(t->crl_check));
+    EVP_DigestUpdate(md, &t->depth, sizeof(t->depth));
+    EVP_DigestUpdate(md, t->generation, sizeof(t->generation));
+    EVP_DigestFinal_ex(md, t->id, &len);
+    EVP_MD_CTX_free(md);
+}
+
+int mauth_trust_root_count(const mauth_trust_t *t)
+{
+    return sk_X509_num(t->roots);
+}
+
+int mauth_trust_crl_count(const mauth_trust_t *t)
+{
+    return t->crls->nelts;
+}
+
+/*
+ * Parses every CRL the way OpenSSL parses it, for the verification context.
+ * Not for the X509_STORE: OpenSSL looks a store's CRLs up by the checked
+ * certificate's issuer name, so an indirect CRL (another issuer's name)
+ * would never be found; CRLs handed to the context are all considered.
+ */
+static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err, int *bad_crl)
+{
+    int i;
+
+    t->x509_crls = sk_X509_CRL_new_null();
+    for (i = 0; i < t->crls->nelts; i++) {
+        mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        const unsigned char *p = crl->der;
+        X509_CRL *parsed = d2i_X509_CRL(NULL, &p, (long)crl->der_len);
+        ISSUING_DIST_POINT *idp;
+        *bad_crl = i;
+        if (parsed == NULL) {
+            *err = apr_psprintf(t->pool, "%s: OpenSSL cannot parse a CRL", crl->source);
+            ERR_clear_error();
+            return APR_EINVAL;
+        }
+        idp = X509_CRL_get_ext_d2i(parsed, NID_issuing_distribution_point, NULL, NULL);
+        crl->indirect = idp != NULL && idp->indirectCRL;
+        ISSUING_DIST_POINT_free(idp);
+        if (t->x509_crls == NULL || !sk_X509_CRL_push(t->x509_crls, parsed)) {
+            X509_CRL_free(parsed);
+            *err = "out of memory";
+            return APR_ENOMEM;
+        }
+    }
+    *bad_crl = -1;
+    return APR_SUCCESS;
+}
+
+/* The settings a trust is made from, as the module's directives name them. */
+#define WHAT_CA_FILE "MAuthCACertificateFile"
+#define WHAT_CA_PATH "MAuthCACertificatePath"
+#define WHAT_CRL_FILE "MAuthCARevocationFile"
+#define WHAT_CRL_PATH "MAuthCARevocationPath"
+#define WHAT_CRL_CHECK "MAuthCARevocationCheck"
+#define WHAT_NO_ROOTS WHAT_CA_FILE "/" WHAT_CA_PATH
+#define WHAT_NO_CRL WHAT_CRL_FILE "/" WHAT_CRL_CHECK
+
+/* mauth_trust_finish, telling what is at fault: *what for the whole (no
+ * roots, no CRL), or *bad_crl, the index of the CRL at fault (else -1). */
+static apr_status_t finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err,
+                           const char **what, int *bad_crl)
+{
+    int i, j;
+
+    *bad_crl = -1;
+    if (sk_X509_num(t->roots) == 0) {
+        *err = "no trusted root certificate is configured";
+        *what = WHAT_NO_ROOTS;
+        return APR_EINVAL;
+    }
+    if (t->crl_check != MAUTH_CRL_CHECK_NONE && t->crls->nelts == 0) {
+        *err = "revocation checking is on but no CRL is configured";
+        *what = WHAT_NO_CRL;
+        return APR_EINVAL;
+    }
+    for (i = 0; i < t->crls->nelts; i++) {
+        mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        int issued_by_root = 0, verified = 0;
+        if (crl->complex_why && !t->extended_crls) {
+            t->extended_crls = 1;
+            mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00001",
+                      "%s: a CRL needs OpenSSL's extended CRL handling because %s; "
+                      "every CRL is now checked by OpenSSL, whose cost grows with CRL size",
+                      crl->source, crl->complex_why);
+        }
+        /* CRLs of the roots can be verified now, once; those of
+         * intermediates when the first chain through them arrives. */
+        for (j = 0; j < sk_X509_num(t->roots); j++) {
+            X509 *root = sk_X509_value(t->roots, j);
+            if (X509_NAME_cmp(X509_get_subject_name(root), crl->issuer) == 0) {
+                issued_by_root = 1;
+                verified |= mauth_crl_signed_by(crl, root);
+            }
+        }
+        if (issued_by_root && !verified) {
+            *err = apr_psprintf(t->pool, "%s: the CRL issued by a trusted root "
+                                "does not verify with that root's key", crl->source);
+            *bad_crl = i;
+            return APR_EINVAL;
+        }
+        mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00002",
+                  "%s: CRL with %lu revoked serials, %s", crl->source,
+                  (unsigned long)crl->revoked_count,
+                  verified ? "signature verified" : "signature verified on first use");
+    }
+    compute_trust_id(t);
+    if (t->extended_crls) {
+        return hand_crls_to_openssl(t, err, bad_crl);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_trust_finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err)
+{
+    const char *what = NULL;
+    int bad_crl;
+
+    return finish(t, log, err, &what, &bad_crl);
+}
+
+/*
+ * The steps of the module's start-up, in its order: the roots are required,
+ * then generation and policy (UNSET and a depth not above 0 leave the
+ * defaults mauth_trust_create set), the roots, the CRLs, the whole checked.
+ */
+apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
+                               const mauth_logger_t *log, mauth_trust_t **trust,
+                               const char **err, const char **what)
+{
+    mauth_trust_t *t;
+    const char *at = NULL;
+    apr_status_t rv = APR_SUCCESS;
+    int from_crl_file, bad_crl = -1;
+
+    *trust = NULL;
+    if (!spec->ca_file && !spec->ca_path) {
+        *err = "no trusted root certificate is configured";
+        *what = WHAT_NO_ROOTS;
+        return APR_EINVAL;
+    }
+    if (spec->crl_check != MAUTH_CRL_CHECK_UNSET && spec->crl_check != MAUTH_CRL_CHECK_NONE
+        && spec->crl_check != MAUTH_CRL_CHECK_LEAF && spec->crl_check != MAUTH_CRL_CHECK_CHAIN) {
+        *err = apr_psprintf(p, "no revocation checking mode %d", (int)spec->crl_check);
+        *what = WHAT_CRL_CHECK;
+        return APR_EINVAL;
+    }
+    t = mauth_trust_create(p);
+    if (spec->generation) {
+        mauth_trust_set_generation(t, spec->generation);
+    }
+    if (spec->crl_check != MAUTH_CRL_CHECK_UNSET) {
+        mauth_trust_set_crl_check(t, spec->crl_check);
+    }
+    if (spec->depth > 0) {
+        mauth_trust_set_depth(t, spec->depth);
+    }
+    if (spec->ca_file && rv == APR_SUCCESS) {
+        at = WHAT_CA_FILE;
+        rv = mauth_trust_add_roots_file(t, spec->ca_file, err);
+    }
+    if (spec->ca_path && rv == APR_SUCCESS) {
+        at = WHAT_CA_PATH;
+        rv = mauth_trust_add_roots_path(t, spec->ca_path, err);
+    }
+    if (spec->crl_file && rv == APR_SUCCESS) {
+        at = WHAT_CRL_FILE;
+        rv = mauth_trust_add_crl_file(t, spec->crl_file, err);
+    }
+    from_crl_file = t->crls->nelts;
+    if (spec->crl_path && rv == APR_SUCCESS) {
+        at = WHAT_CRL_PATH;
+        rv = mauth_trust_add_crl_path(t, spec->crl_path, err);
+    }
+    if (rv == APR_SUCCESS && (rv = finish(t, log, err, &at, &bad_crl)) != APR_SUCCESS
+        && bad_crl >= 0) {
+        at = bad_crl < from_crl_file ? WHAT_CRL_FILE : WHAT_CRL_PATH;
+    }
+    if (rv != APR_SUCCESS) {
+        *what = at;
+        return rv;
+    }
+    *trust = t;
+    return APR_SUCCESS;
+}

@@ -1,0 +1,28 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_trust.h: what a trust is made of, shared by the file that builds it
+ * (mauth_trust.c) and the one that validates chains against it
+ * (mauth_chain.c).  Private to the core: everyone else holds an opaque
+ * mauth_trust_t and goes through mauth_core.h.  Nothing here is written
+ * once mauth_trust_finish has sealed the trust.
+ */
+#ifndef MAUTH_TRUST_H
+#define MAUTH_TRUST_H
+
+#include "mauth_crl.h"
+
+struct mauth_trust {
+    apr_pool_t *pool;
+    X509_STORE *store;
+    STACK_OF(X509) *roots;
+    apr_array_header_t *crls;          /* mauth_crl_t * */
+    STACK_OF(X509_CRL) *x509_crls;     /* the same, parsed by OpenSSL, when it checks them */
+    mauth_crl_check_e crl_check;
+    int depth;                         /* mod_ssl's meaning: the root's index */
+    int extended_crls;                 /* hand CRLs to OpenSSL */
+    unsigned char generation[MAUTH_GENERATION_LEN];
+    unsigned char id[MAUTH_TRUST_ID_LEN];
+};
+
+#endif /* MAUTH_TRUST_H */
