@@ -15,6 +15,7 @@
 #include "apr_thread_mutex.h"
 
 #include "mauth_core.h"
+#include "mauth_conn.h"
 #include "mauth_store.h"
 
 APLOG_USE_MODULE(mauth);
@@ -91,21 +92,11 @@ typedef struct {
     int forward_client_cert;
 } mauth_dir_conf_t;
 
-/* What one client connection proved in its TLS handshake.  HTTP/2 streams
- * read it from other threads: everything but c and ssl is written under
- * lock, and allocated from pool, never from the connection's pool. */
+/* Our side of one client TLS connection (its state is the core's). */
 typedef struct {
     conn_rec *c;
-    SSL *ssl;
-    apr_thread_mutex_t *lock;
-    apr_pool_t *pool;
-    int settled;                       /* verdict is known */
-    mauth_verdict_t verdict;           /* the handshake's, under its vhost's trust */
-    const mauth_trust_entry_t *rejudged_for; /* the chain judged again for a */
-    mauth_verdict_t rejudged;          /* vhost of another trust */
-    const mauth_cert_info_t *leaf_info;/* computed on first use */
-    const char *client_cert;           /* RFC 9440 header values, likewise */
-    const char *client_cert_chain;
+    mauth_logger_t log;                /* to the connection's log, any thread */
+    mauth_conn_state_t *state;         /* mauth_conn.h */
 } mauth_conn_t;
 
 #define mauth_server_conf(s) \
@@ -191,16 +182,5 @@ void mauth_dbd_register_hooks(apr_pool_t *p);
 /* mod_mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);
 mauth_conn_t *mauth_ssl_conn(conn_rec *c);
-/* The connection's verdict for a vhost of trust entry, aged to now: the
- * handshake's when made under that trust, else the chain judged again;
- * *other_trust when the chain is not at hand (a resumed session).
- * Thread-safe. */
-void mauth_ssl_verdict_for(mauth_conn_t *mc, mauth_trust_entry_t *entry, apr_time_t now,
-                           mauth_verdict_t *out, int *other_trust);
-/* The leaf's facts, or NULL without a certificate; computed once. */
-const mauth_cert_info_t *mauth_ssl_leaf_info(mauth_conn_t *mc);
-/* RFC 9440 values of the connection's certificates (NULL when none). */
-void mauth_ssl_client_cert_headers(mauth_conn_t *mc, const char **cert, const char **chain);
-void mauth_conn_logger(conn_rec *c, mauth_logger_t *logger);
 
 #endif /* MOD_MAUTH_H */

@@ -19,7 +19,7 @@
 static void log_refusal(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
                         const char *token, const char *user)
 {
-    const mauth_cert_info_t *leaf = mc ? mauth_ssl_leaf_info(mc) : NULL;
+    const mauth_cert_info_t *leaf = mc ? mauth_conn_leaf_info(mc->state) : NULL;
 
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00050)
                   "refused (%s) %s %s from %s%s%s: %s%s", token, r->method, r->unparsed_uri,

@@ -23,7 +23,7 @@ static void set_environment(request_rec *r, mauth_conn_t *mc, const mauth_verdic
     const mauth_cert_info_t *leaf;
 
     apr_table_setn(env, "MAUTH_CLIENT_VERIFY", mauth_verdict_text(r->pool, v));
-    if (mc == NULL || (leaf = mauth_ssl_leaf_info(mc)) == NULL) {
+    if (mc == NULL || (leaf = mauth_conn_leaf_info(mc->state)) == NULL) {
         return;
     }
     apr_table_setn(env, "MAUTH_CLIENT_CERT_SHA256", leaf->fingerprint);
@@ -55,7 +55,8 @@ mauth_conn_t *mauth_chain_facts(request_rec *r, mauth_facts_t *facts)
         facts->verdict.reason = MAUTH_REASON_INVALID;
     }
     else {
-        mauth_ssl_verdict_for(mc, sc->trust, apr_time_now(), &facts->verdict,
+        mauth_conn_verdict_for(mc->state, sc->trust->trust, sc->trust->cache, apr_time_now(),
+                               &facts->verdict,
                               &facts->other_trust);
     }
     set_environment(r, mc, &facts->verdict);

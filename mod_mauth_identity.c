@@ -211,7 +211,7 @@ static void forward_client_cert(request_rec *r, mauth_conn_t *mc)
 {
     const char *cert, *chain;
 
-    mauth_ssl_client_cert_headers(mc, &cert, &chain);
+    mauth_conn_client_cert_headers(mc->state, &cert, &chain);
     if (cert) {
         apr_table_setn(r->headers_in, "Client-Cert", cert);
     }
@@ -271,7 +271,7 @@ static int check_identity_layer(request_rec *r)
     }
     mauth_decide(&facts, &decision);
     if (decision.answer == MAUTH_ANSWER_MATCH_CERTIFICATE) {
-        const mauth_cert_info_t *leaf = mauth_ssl_leaf_info(mc);
+        const mauth_cert_info_t *leaf = mauth_conn_leaf_info(mc->state);
         /* a SUCCESS verdict has a leaf; without one, nothing is registered */
         facts.match = leaf ? mauth_store_match(r, user, leaf->fingerprint)
                            : MAUTH_MATCH_NONE;
