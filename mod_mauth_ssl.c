@@ -100,6 +100,12 @@ static SSL_TICKET_RETURN check_ticket(SSL *ssl, SSL_SESSION *session,
                                       SSL_TICKET_STATUS status, void *arg)
 {
     if (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW) {
+        mauth_conn_t *mc = SSL_get_ex_data(ssl, ssl_conn_index);
+        if (mc) {
+            ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, mc->c, MAUTHNO(00024)
+                          "session ticket %s: a full handshake follows",
+                          status == SSL_TICKET_EMPTY ? "empty" : "not decrypted");
+        }
         /* no session in it: a full handshake, and a new ticket */
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     }
