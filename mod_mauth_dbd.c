@@ -25,7 +25,6 @@
  */
 #include "mod_mauth.h"
 
-#include "apr_file_info.h"
 #include "apr_optional_hooks.h"
 #include "apr_strings.h"
 #include "http_request.h"
@@ -38,31 +37,10 @@
 
 typedef struct {
     const dbd_cfg_t *cfg;     /* its mod_dbd group: params, statements, DBDInitSQL */
-    int file_known;           /* sqlite3: the database file it opened */
-    apr_dev_t device;
-    apr_ino_t inode;
+    mauth_store_file_t file;  /* sqlite3: the database file it opened */
 } pooled_state_t;
 
-/* A connection of our own for one request, closed with its pool. */
-typedef struct {
-    const apr_dbd_driver_t *driver;
-    apr_dbd_t *handle;
-    apr_hash_t *prepared;
-    apr_pool_t *pool;
-} own_conn_t;
-
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
-
-static int is_sqlite(const apr_dbd_driver_t *driver)
-{
-    return strcmp(apr_dbd_name(driver), "sqlite3") == 0;
-}
-
-/* The device and inode of an SQLite database file, 0 when it has none. */
-static int file_identity(apr_pool_t *p, const char *path, apr_finfo_t *finfo)
-{
-    return path && *path && apr_stat(finfo, path, APR_FINFO_IDENT, p) == APR_SUCCESS;
-}
 
 /* ------------------------------------------------------- start-up */
 
@@ -144,16 +122,11 @@ static void retrieve_optional_fns(void)
 static apr_status_t remember_connection(apr_pool_t *pool, dbd_cfg_t *cfg, ap_dbd_t *dbd)
 {
     pooled_state_t *state = apr_pcalloc(dbd->pool, sizeof(*state));
-    apr_finfo_t finfo;
 
     state->cfg = cfg;
-    /* Just after mod_dbd opened it: a rename in between goes unnoticed
-     * until the connection fails, as it did before. */
-    if (is_sqlite(dbd->driver) && file_identity(pool, cfg->params, &finfo)) {
-        state->file_known = 1;
-        state->device = finfo.device;
-        state->inode = finfo.inode;
-    }
+    /* just after mod_dbd opened it: a rename in between goes unnoticed
+     * until the connection fails, as it did before */
+    mauth_store_file_now(pool, dbd->driver, cfg->params, &state->file);
     apr_pool_userdata_setn(state, CONN_STATE_KEY, NULL, dbd->pool);
     return OK;
 }
@@ -166,226 +139,106 @@ static pooled_state_t *state_of(ap_dbd_t *dbd)
     return state;
 }
 
-/* ------------------------------------------------- our own connection */
-
-/* Prepares this server's statements: ours, and the operators' own. */
-static mauth_store_status_e prepare_ours(apr_pool_t *p, mauth_server_conf_t *sc,
-                                         const apr_dbd_driver_t *driver, apr_dbd_t *handle,
-                                         apr_hash_t *prepared, const char **err)
+/* The core's messages about the request, with the core's file and line. */
+static void log_to_request(void *baton, const char *file, int line, int level,
+                           const char *tag, const char *message)
 {
-    if (mauth_store_prepare_all(p, driver, handle, prepared, err) != MAUTH_STORE_OK
-        || (sc->user_query
-            && mauth_store_prepare(p, driver, handle, prepared, MAUTH_LABEL_CUSTOM_USER,
-                                   sc->user_query, err) != MAUTH_STORE_OK)
-        || (sc->session_query
-            && mauth_store_prepare(p, driver, handle, prepared, MAUTH_LABEL_CUSTOM_SESSION,
-                                   sc->session_query, err) != MAUTH_STORE_OK)) {
-        return MAUTH_STORE_ERROR;
-    }
-    return MAUTH_STORE_OK;
+    ap_log_rerror_(file, line, APLOG_MODULE_INDEX, level, 0, baton, "%s: %s", tag, message);
 }
 
-/* DBDInitSQL, as mod_dbd runs it on each new connection. */
-static int run_init_sql(apr_pool_t *p, const dbd_cfg_t *cfg, const apr_dbd_driver_t *driver,
-                        apr_dbd_t *handle, const char **err)
+/* What the core needs of mod_dbd's settings, and of ours. */
+static mauth_store_conn_spec_t conn_spec(const mauth_server_conf_t *sc, const dbd_cfg_t *cfg)
 {
-    int i, nrows, rv;
-
-    for (i = 0; cfg->init_queries && i < cfg->init_queries->nelts; i++) {
-        const char *sql = APR_ARRAY_IDX(cfg->init_queries, i, const char *);
-        if ((rv = apr_dbd_query(driver, handle, &nrows, sql)) != 0) {
-            *err = apr_psprintf(p, "DBDInitSQL '%s': %s", sql,
-                                mauth_store_driver_error(p, driver, handle, rv));
-            return 0;
-        }
-    }
-    return 1;
+    mauth_store_conn_spec_t spec = {cfg->params, cfg->init_queries, cfg->queries,
+                                    MAUTH_LABEL_CUSTOM_USER, sc->user_query,
+                                    MAUTH_LABEL_CUSTOM_SESSION, sc->session_query};
+    return spec;
 }
 
-static apr_status_t close_own(void *data)
+/* The store answers on a new connection: only the pooled one was bad, so
+ * it is reopened in place, and the operator told. */
+static void heal_pooled(request_rec *r, ap_dbd_t *dbd, pooled_state_t *state,
+                        const char *first)
 {
-    own_conn_t *own = data;
+    mauth_store_conn_spec_t spec;
+    mauth_logger_t log = {log_to_request, r,
+                          ap_get_request_module_loglevel(r, APLOG_MODULE_INDEX)};
+    const char *err = NULL;
 
-    apr_dbd_close(own->driver, own->handle);
-    return APR_SUCCESS;
-}
-
-/* Opens a connection for this request only, in a pool of its own: nothing
- * of a failed attempt is left behind, however often the store fails. */
-static int open_own(request_rec *r, const dbd_cfg_t *cfg, const apr_dbd_driver_t *driver,
-                    int file_must_exist, own_conn_t *own, const char **err)
-{
-    mauth_server_conf_t *sc = mauth_server_conf(r->server);
-    const char *open_error = NULL;
-    apr_finfo_t finfo;
-    apr_status_t rv;
-
-    memset(own, 0, sizeof(*own));
-    own->driver = driver;
-    /* sqlite3_open() would create an empty database where the file went */
-    if (file_must_exist && !file_identity(r->pool, cfg->params, &finfo)) {
-        *err = apr_psprintf(r->pool, "the SQLite database %s is gone (not created "
-                            "again)", cfg->params);
-        return 0;
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00080)
+                      "identity store: %s; a new connection answered", first);
+        return;
     }
-    if ((rv = apr_pool_create(&own->pool, r->pool)) != APR_SUCCESS) {
-        *err = "out of memory";
-        return 0;
+    if (!state) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00084)
+                      "identity store: the pooled connection cannot be used (%s); a new "
+                      "connection answered; the pooled one is left to mod_dbd "
+                      "(its settings are not known)", first);
+        return;
     }
-    apr_pool_tag(own->pool, "mauth_dbd_own");
-    rv = apr_dbd_open_ex(driver, own->pool, cfg->params, &own->handle, &open_error);
-    if (rv != APR_SUCCESS || !own->handle) {
-        *err = apr_psprintf(r->pool, "cannot connect: %s",
-                            mauth_store_one_line(r->pool, open_error));
-        apr_pool_destroy(own->pool);
-        return 0;
+    spec = conn_spec(mauth_server_conf(r->server), state->cfg);
+    if (mauth_store_conn_reopen(dbd->pool, r->pool, dbd->driver, &spec, &dbd->handle,
+                                &dbd->prepared, &state->file, &log, &err)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00081)
+                      "identity store: the pooled connection cannot be used (%s); a new "
+                      "connection answered, and the pooled one was reopened", first);
     }
-    apr_pool_cleanup_register(own->pool, own, close_own, apr_pool_cleanup_null);
-    own->prepared = apr_hash_make(own->pool);
-    if (!run_init_sql(r->pool, cfg, driver, own->handle, err)
-        || prepare_ours(r->pool, sc, driver, own->handle, own->prepared, err)
-           != MAUTH_STORE_OK) {
-        apr_pool_destroy(own->pool);
-        return 0;
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00082)
+                      "identity store: the pooled connection cannot be used (%s); a new "
+                      "connection answered, but reopening the pooled one failed: %s",
+                      first, err);
     }
-    return 1;
-}
-
-/* ------------------------------------------- healing a pooled one */
-
-/*
- * Gives the pooled connection a new handle, with every statement of its
- * mod_dbd group (other modules' too) prepared on it, and closes the old
- * one.  mod_dbd closes whatever dbd->handle is when the connection ends
- * (its cleanup reads the field then), so the new handle must live as long
- * as dbd->pool: it is opened there.  That is a few hundred bytes that stay
- * in the pool per reopening, which happens only after the store failed and
- * came back; a failed attempt never gets this far (open_own answered
- * first), so an outage costs nothing here however long it lasts.
- */
-static int reopen_pooled(request_rec *r, ap_dbd_t *dbd, pooled_state_t *state,
-                         const char **err)
-{
-    const dbd_cfg_t *cfg = state->cfg;
-    apr_dbd_t *handle = NULL, *old;
-    apr_hash_t *prepared;
-    apr_hash_index_t *hi;
-    const char *open_error = NULL;
-    apr_finfo_t finfo;
-    int file_known, rv;
-
-    /* Before opening: if the file is replaced in between, the next use
-     * sees a difference and reopens once more, which is harmless. */
-    file_known = is_sqlite(dbd->driver) && file_identity(r->pool, cfg->params, &finfo);
-    rv = apr_dbd_open_ex(dbd->driver, dbd->pool, cfg->params, &handle, &open_error);
-    if (rv != APR_SUCCESS || !handle) {
-        *err = apr_psprintf(r->pool, "cannot connect: %s",
-                            mauth_store_one_line(r->pool, open_error));
-        return 0;
-    }
-    prepared = apr_hash_make(dbd->pool);
-    for (hi = apr_hash_first(r->pool, cfg->queries); hi; hi = apr_hash_next(hi)) {
-        const void *key;
-        void *value;
-        const char *label, *sql;
-        apr_dbd_prepared_t *statement = NULL;
-
-        apr_hash_this(hi, &key, NULL, &value);
-        label = key;
-        sql = value;
-        if (!sql || !*sql) {
-            continue;                  /* DBDPrepareSQL "" LABEL: none here */
-        }
-        rv = apr_dbd_prepare(dbd->driver, dbd->pool, handle, sql, label, &statement);
-        if (rv == 0) {
-            apr_hash_set(prepared, label, APR_HASH_KEY_STRING, statement);
-        }
-        else if (!strncmp(label, "mauth_", 6)) {
-            *err = apr_psprintf(r->pool, "preparing %s: %s", label,
-                                mauth_store_driver_error(r->pool, dbd->driver, handle, rv));
-            apr_dbd_close(dbd->driver, handle);
-            return 0;
-        }
-        else {
-            /* another module's: it will find its statement missing, as
-             * it would have found the old connection failing */
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00083)
-                          "reopened store connection: statement %s (not ours) "
-                          "does not prepare: %s", label,
-                          mauth_store_driver_error(r->pool, dbd->driver, handle, rv));
-        }
-    }
-    if (!run_init_sql(r->pool, cfg, dbd->driver, handle, err)) {
-        apr_dbd_close(dbd->driver, handle);
-        return 0;
-    }
-    old = dbd->handle;
-    dbd->handle = handle;
-    dbd->prepared = prepared;
-    apr_dbd_close(dbd->driver, old);
-    state->file_known = file_known;
-    if (file_known) {
-        state->device = finfo.device;
-        state->inode = finfo.inode;
-    }
-    return 1;
-}
-
-/* NULL while an SQLite connection's file is still the one at its path;
- * else why the connection cannot be trusted. */
-static const char *file_replaced(request_rec *r, const pooled_state_t *state)
-{
-    apr_finfo_t finfo;
-
-    if (!state || !state->file_known) {
-        return NULL;
-    }
-    if (!file_identity(r->pool, state->cfg->params, &finfo)) {
-        return apr_psprintf(r->pool, "the SQLite database %s is gone", state->cfg->params);
-    }
-    if (finfo.device != state->device || finfo.inode != state->inode) {
-        return apr_psprintf(r->pool, "the SQLite database %s was replaced since this "
-                            "connection opened it", state->cfg->params);
-    }
-    return NULL;
 }
 
 /* ----------------------------------------------------------- a lookup */
+
+/* Once more on a connection of our own: it tells a bad connection from a
+ * store that is down. */
+static mauth_store_status_e run_on_own(request_rec *r, const dbd_cfg_t *cfg,
+                                       const apr_dbd_driver_t *driver, int file_must_exist,
+                                       mauth_dbd_call_fn *call, void *baton,
+                                       const char *first, const char **err)
+{
+    mauth_store_conn_spec_t spec = conn_spec(mauth_server_conf(r->server), cfg);
+    mauth_store_status_e status = MAUTH_STORE_ERROR;
+    mauth_store_conn_t own;
+    const char *again = NULL;
+
+    if (mauth_store_conn_open(r->pool, driver, &spec, file_must_exist, &own, &again)) {
+        status = call(r, own.driver, own.handle, own.prepared, baton, &again);
+        apr_pool_destroy(own.pool);
+    }
+    if (status == MAUTH_STORE_ERROR) {
+        *err = apr_pstrcat(r->pool, first, "; on a new connection: ", again, NULL);
+    }
+    return status;
+}
 
 mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void *baton,
                                    const char **err)
 {
     mauth_server_conf_t *sc = mauth_server_conf(r->server);
-    ap_dbd_t *dbd;
-    pooled_state_t *state = NULL;
-    const dbd_cfg_t *cfg;
-    const apr_dbd_driver_t *driver;
-    const char *first = NULL, *again = NULL, *heal_error = NULL;
+    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+    pooled_state_t *state = dbd ? state_of(dbd) : NULL;
+    const dbd_cfg_t *cfg = state ? state->cfg : sc->dbd_cfg;
+    const apr_dbd_driver_t *driver = dbd ? dbd->driver : NULL;
+    const char *first = NULL;
     mauth_store_status_e status;
-    own_conn_t own;
 
-    if (!dbd_acquire) {
-        *err = "mod_dbd is not loaded";
-        return MAUTH_STORE_ERROR;
-    }
-    dbd = dbd_acquire(r);
     if (dbd) {
-        state = state_of(dbd);
-        if ((first = file_replaced(r, state)) == NULL) {
+        first = state ? mauth_store_file_changed(r->pool, cfg->params, &state->file) : NULL;
+        if (first == NULL) {
             status = call(r, dbd->driver, dbd->handle, dbd->prepared, baton, &first);
             if (status != MAUTH_STORE_ERROR) {
                 return status;
             }
         }
-        /* its group's settings; this vhost's are the same but for
-         * DBDInitSQL, which a group takes from its first vhost */
-        cfg = state ? state->cfg : sc->dbd_cfg;
-        driver = dbd->driver;
     }
     else {
-        first = "mod_dbd gave no connection (its own log line says why)";
-        cfg = sc->dbd_cfg;
-        driver = NULL;
+        first = dbd_acquire ? "mod_dbd gave no connection (its own log line says why)"
+                            : "mod_dbd is not loaded";
         if (cfg && apr_dbd_get_driver(r->pool, cfg->name, &driver) != APR_SUCCESS) {
             cfg = NULL;
         }
@@ -395,42 +248,9 @@ mauth_store_status_e mauth_dbd_run(request_rec *r, mauth_dbd_call_fn *call, void
                            "settings for this vhost are not known", NULL);
         return MAUTH_STORE_ERROR;
     }
-
-    /* Once more on a connection of our own: it tells a bad connection from
-     * a store that is down. */
-    if (!open_own(r, cfg, driver, state && state->file_known, &own, &again)) {
-        *err = apr_pstrcat(r->pool, first, "; on a new connection: ", again, NULL);
-        return MAUTH_STORE_ERROR;
-    }
-    status = call(r, own.driver, own.handle, own.prepared, baton, &again);
-    if (status == MAUTH_STORE_ERROR) {
-        apr_pool_destroy(own.pool);
-        *err = apr_pstrcat(r->pool, first, "; on a new connection: ", again, NULL);
-        return MAUTH_STORE_ERROR;
-    }
-    apr_pool_destroy(own.pool);
-
-    /* The store answers: only the pooled connection was bad. */
-    if (!dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00080)
-                      "identity store: %s; a new connection answered", first);
-    }
-    else if (!state) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00084)
-                      "identity store: the pooled connection cannot be used (%s); a new "
-                      "connection answered; the pooled one is left to mod_dbd "
-                      "(its settings are not known)", first);
-    }
-    else if (reopen_pooled(r, dbd, state, &heal_error)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00081)
-                      "identity store: the pooled connection cannot be used (%s); a new "
-                      "connection answered, and the pooled one was reopened", first);
-    }
-    else {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00082)
-                      "identity store: the pooled connection cannot be used (%s); a new "
-                      "connection answered, but reopening the pooled one failed: %s",
-                      first, heal_error);
+    status = run_on_own(r, cfg, driver, state && state->file.known, call, baton, first, err);
+    if (status != MAUTH_STORE_ERROR) {
+        heal_pooled(r, dbd, state, first);
     }
     return status;
 }

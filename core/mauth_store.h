@@ -23,6 +23,9 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 #include <apr_dbd.h>
+#include <apr_file_info.h>
+
+#include "mauth_core.h"
 
 #define MAUTH_STORE_SCHEMA_VERSION 1
 
@@ -187,6 +190,53 @@ const char *mauth_store_one_line(apr_pool_t *p, const char *text);
 
 /* Reads a store boolean (see above). */
 int mauth_store_bool(const char *value);
+
+/* ------------------------------------------------ connections that heal */
+
+/* What a store connection is made of (mod_dbd's DBDParams, DBDInitSQL and
+ * its group's prepared SQL), with the operators' own queries. */
+typedef struct {
+    const char *params;
+    const apr_array_header_t *init_queries;    /* const char *, or NULL */
+    apr_hash_t *queries;                       /* label -> SQL of the group */
+    const char *user_label, *user_query;       /* the operators' own, or NULL */
+    const char *session_label, *session_query;
+} mauth_store_conn_spec_t;
+
+/* Which file an SQLite connection opened (known 0 for other drivers). */
+typedef struct {
+    int known;
+    apr_dev_t device;
+    apr_ino_t inode;
+} mauth_store_file_t;
+int mauth_store_file_now(apr_pool_t *p, const apr_dbd_driver_t *driver, const char *params,
+                         mauth_store_file_t *file);
+/* NULL while the file at params is still file; else why it is not. */
+const char *mauth_store_file_changed(apr_pool_t *p, const char *params,
+                                     const mauth_store_file_t *file);
+
+/* A connection of our own for one lookup: ours and the operators' queries
+ * prepared, the initial SQL run; in a pool of its own (under parent) that
+ * closes it.  0 with *err (the driver's words) when that cannot be. */
+typedef struct {
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    apr_hash_t *prepared;
+    apr_pool_t *pool;
+} mauth_store_conn_t;
+int mauth_store_conn_open(apr_pool_t *parent, const apr_dbd_driver_t *driver,
+                          const mauth_store_conn_spec_t *spec, int file_must_exist,
+                          mauth_store_conn_t *conn, const char **err);
+
+/* Reopens a pooled connection in place: a new handle in pool (the pooled
+ * connection's, which outlives it), every statement of spec->queries
+ * prepared, the initial SQL run; then the old handle closed and *handle,
+ * *prepared and *file replaced.  On failure nothing changes. */
+int mauth_store_conn_reopen(apr_pool_t *pool, apr_pool_t *scratch,
+                            const apr_dbd_driver_t *driver, const mauth_store_conn_spec_t *spec,
+                            apr_dbd_t **handle, apr_hash_t **prepared,
+                            mauth_store_file_t *file, const mauth_logger_t *log,
+                            const char **err);
 
 /* ------------------------------------------------ store answers, cached */
 
