@@ -69,46 +69,28 @@ static void log_to_server(void *baton, const char *file, int line, int level,
     ap_log_error_(file, line, APLOG_MODULE_INDEX, level, 0, s, "%s: %s", tag, message);
 }
 
+/* Every trust of the current configuration; the children's verdict caches
+ * hang from them. */
+static mauth_trusts_t *trusts;
+
 /* The trust a mutual vhost's settings describe, built by the core's one
- * builder (mauth-admin's too); vhosts naming the same roots, CRLs and policy
- * share one trust and, with the same cache settings, one verdict cache, so
- * a large CRL is loaded once. */
-static apr_status_t attach_trust(apr_pool_t *p, server_rec *s, mauth_server_conf_t *sc,
-                                 apr_hash_t *entries, const unsigned char *generation)
+ * builder (mauth-admin's too) and shared by vhosts configured alike. */
+static apr_status_t attach_trust(server_rec *s, mauth_server_conf_t *sc,
+                                 const unsigned char *generation)
 {
     mauth_trust_spec_t spec = {sc->ca_file, sc->ca_path, sc->crl_file, sc->crl_path,
                                sc->crl_check, sc->verify_depth, generation};
-    const char *label = apr_psprintf(p, "%s|%s|%s|%s|%d|%d|%d|%" APR_TIME_T_FMT,
-                                     sc->ca_file ? sc->ca_file : "",
-                                     sc->ca_path ? sc->ca_path : "",
-                                     sc->crl_file ? sc->crl_file : "",
-                                     sc->crl_path ? sc->crl_path : "", sc->crl_check,
-                                     sc->verify_depth, sc->cache_size, sc->cache_ttl);
-    mauth_trust_entry_t *entry = apr_hash_get(entries, label, APR_HASH_KEY_STRING);
     mauth_logger_t logger = {log_to_server, s,
                              ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX)};
     const char *err = NULL, *what = NULL;
-    apr_status_t rv;
+    apr_status_t rv = mauth_trusts_get(trusts, &spec, sc->cache_size, sc->cache_ttl, &logger,
+                                       &sc->trust, &err, &what);
 
-    if (entry == NULL) {
-        entry = apr_pcalloc(p, sizeof(*entry));
-        rv = mauth_trust_build(p, &spec, &logger, &entry->trust, &err, &what);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, MAUTHNO(00041)
-                         "%s (vhost %s:%u): %s", what, s->defn_name,
-                         s->defn_line_number, err);
-            return rv;
-        }
-        entry->cache_size = sc->cache_size;
-        entry->cache_ttl = sc->cache_ttl;
-        apr_hash_set(entries, label, APR_HASH_KEY_STRING, entry);
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, MAUTHNO(00042)
-                     "trust for %s:%u: %d root(s), %d CRL(s)", s->defn_name,
-                     s->defn_line_number, mauth_trust_root_count(entry->trust),
-                     mauth_trust_crl_count(entry->trust));
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, MAUTHNO(00041)
+                     "%s (vhost %s:%u): %s", what, s->defn_name, s->defn_line_number, err);
     }
-    sc->trust = entry;
-    return APR_SUCCESS;
+    return rv;
 }
 
 /* Sections read at start-up whose contents apply as if written around them. */
@@ -188,7 +170,6 @@ static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *base)
 {
-    apr_hash_t *entries = apr_hash_make(ptemp);
     unsigned char generation[MAUTH_GENERATION_LEN];
     server_rec *s;
 
@@ -200,14 +181,15 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "cannot draw random bytes for the trust generation");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-
+    /* in pconf: a graceful restart frees the last configuration's trusts */
+    trusts = mauth_trusts_create(pconf);
     for (s = base; s; s = s->next) {
         mauth_server_conf_t *sc = mauth_server_conf(s);
         if (!mauth_is_mutual(sc)) {
             continue;
         }
         if (!check_mutual_vhost(s, sc)
-            || attach_trust(pconf, s, sc, entries, generation) != APR_SUCCESS) {
+            || attach_trust(s, sc, generation) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -216,19 +198,10 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
 static void child_init(apr_pool_t *pchild, server_rec *base)
 {
-    server_rec *s;
-
-    for (s = base; s; s = s->next) {
-        mauth_server_conf_t *sc = mauth_server_conf(s);
-        if (sc->trust && sc->trust->cache == NULL) {
-            sc->trust->cache = mauth_verdict_cache_create(pchild, sc->trust->cache_size,
-                                                          sc->trust->cache_ttl);
-            if (sc->trust->cache == NULL) {
-                ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, MAUTHNO(00045)
-                             "cannot create the verdict cache");
-                exit(APEXIT_CHILDSICK);
-            }
-        }
+    if (trusts && !mauth_trusts_child_init(trusts, pchild)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00045)
+                     "cannot create the verdict caches");
+        exit(APEXIT_CHILDSICK);
     }
 }
 

@@ -32,13 +32,6 @@ typedef enum {
     MAUTH_ROLE_MUTUAL
 } mauth_role_e;
 
-/* A trust and a verdict cache, shared by every vhost configured alike. */
-typedef struct {
-    mauth_trust_t *trust;
-    mauth_verdict_cache_t *cache;      /* per child process */
-    int cache_size;
-    apr_interval_time_t cache_ttl;
-} mauth_trust_entry_t;
 
 typedef struct {
     int engine;

@@ -286,18 +286,6 @@ static const char *mauth_cmd_VerdictCacheTimeout(cmd_parms *cmd, void *dummy, co
                                            &SERVER_CONF(cmd)->cache_ttl);
 }
 
-static const char *mauth_cmd_RequireCertificate(cmd_parms *cmd, void *dcv, int on)
-{
-    ((mauth_dir_conf_t *)dcv)->require_certificate = on;
-    return NULL;
-}
-
-static const char *mauth_cmd_ErrorImage(cmd_parms *cmd, void *dcv, const char *arg)
-{
-    ((mauth_dir_conf_t *)dcv)->error_image = arg;
-    return NULL;
-}
-
 static const char *mauth_cmd_ErrorStatus(cmd_parms *cmd, void *dcv, const char *arg)
 {
     return number(cmd, arg, 400, 599, &((mauth_dir_conf_t *)dcv)->error_status);
@@ -364,12 +352,6 @@ static const char *mauth_cmd_SOAPPeekLimit(cmd_parms *cmd, void *dcv, const char
     return err;
 }
 
-static const char *mauth_cmd_ForwardClientCert(cmd_parms *cmd, void *dcv, int on)
-{
-    ((mauth_dir_conf_t *)dcv)->forward_client_cert = on;
-    return NULL;
-}
-
 /* MAuthUserQuery, MAuthSessionQuery: cmd->info is the query's label; the SQL
  * replaces the default and returns the same columns. */
 static const char *mauth_cmd_StoreQuery(cmd_parms *cmd, void *dummy, const char *sql)
@@ -428,9 +410,11 @@ const command_rec mauth_cmds[] = {
                   "Verdicts kept per process (default 4096)"),
     AP_INIT_TAKE1("MAuthVerdictCacheTimeout", mauth_cmd_VerdictCacheTimeout, NULL, RSRC_CONF,
                   "Seconds a verdict is kept (default 300)"),
-    AP_INIT_FLAG("MAuthRequireCertificate", mauth_cmd_RequireCertificate, NULL, OR_AUTHCFG,
+    AP_INIT_FLAG("MAuthRequireCertificate", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(mauth_dir_conf_t, require_certificate), OR_AUTHCFG,
                  "Refuse requests without a valid client certificate here"),
-    AP_INIT_TAKE1("MAuthErrorImage", mauth_cmd_ErrorImage, NULL, OR_AUTHCFG,
+    AP_INIT_TAKE1("MAuthErrorImage", ap_set_string_slot,
+                  (void *)APR_OFFSETOF(mauth_dir_conf_t, error_image), OR_AUTHCFG,
                   "URL of an image shown on the Certificate Error page"),
     AP_INIT_TAKE1("MAuthErrorStatus", mauth_cmd_ErrorStatus, NULL, OR_AUTHCFG,
                   "HTTP status of a certificate refusal (default 403)"),
@@ -444,7 +428,8 @@ const command_rec mauth_cmds[] = {
                   "Refusal on the standard vhost: auto (default), soap or json"),
     AP_INIT_TAKE1("MAuthSOAPPeekLimit", mauth_cmd_SOAPPeekLimit, NULL, OR_AUTHCFG,
                   "Bytes of a body read to find its SOAP sessions (default 65536)"),
-    AP_INIT_FLAG("MAuthForwardClientCert", mauth_cmd_ForwardClientCert, NULL, OR_AUTHCFG,
+    AP_INIT_FLAG("MAuthForwardClientCert", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(mauth_dir_conf_t, forward_client_cert), OR_AUTHCFG,
                  "Send the verified leaf and chain to back ends as RFC 9440 "
                  "Client-Cert and Client-Cert-Chain headers"),
     AP_INIT_TAKE1("MAuthUserQuery", mauth_cmd_StoreQuery, MAUTH_LABEL_CUSTOM_USER,

@@ -271,45 +271,68 @@ static void create_answer_cache(apr_pool_t *pchild, server_rec *base)
     }
 }
 
+/* A lookup, as mauth_dbd_run runs it on a connection. */
 typedef struct {
-    mauth_server_conf_t *sc;
+    request_rec *r;
     const char *credential;
     int token;
-    mauth_store_user_t *user;
     apr_pool_t *pool;
-} user_call_t;
+    mauth_store_user_t *user;
+    const char *fingerprint;
+    mauth_store_match_t *match;
+    const char *err;
+} lookup_call_t;
 
 static mauth_store_status_e call_user(request_rec *r, const apr_dbd_driver_t *driver,
                                       apr_dbd_t *handle, apr_hash_t *prepared,
                                       void *baton, const char **err)
 {
-    user_call_t *c = baton;
+    lookup_call_t *c = baton;
+    mauth_server_conf_t *sc = mauth_server_conf(r->server);
 
     if (c->token) {
         return store->user_by_session(c->pool, driver, handle, prepared,
-                                      c->sc->session_query ? MAUTH_LABEL_CUSTOM_SESSION : NULL,
+                                      sc->session_query ? MAUTH_LABEL_CUSTOM_SESSION : NULL,
                                       c->credential, apr_time_now(), c->user, err);
     }
     return store->user_by_name(c->pool, driver, handle, prepared,
-                               c->sc->user_query ? MAUTH_LABEL_CUSTOM_USER : NULL,
+                               sc->user_query ? MAUTH_LABEL_CUSTOM_USER : NULL,
                                c->credential, c->user, err);
+}
+
+static mauth_store_status_e call_certificate(request_rec *r, const apr_dbd_driver_t *driver,
+                                             apr_dbd_t *handle, apr_hash_t *prepared,
+                                             void *baton, const char **err)
+{
+    lookup_call_t *c = baton;
+
+    return store->certificate_matches(r->pool, driver, handle, prepared, c->user,
+                                      c->fingerprint, apr_time_now(), c->match, err);
+}
+
+static mauth_store_status_e ask_user(void *baton, apr_pool_t *p, mauth_store_user_t *user)
+{
+    lookup_call_t *c = baton;
+
+    c->user = user;
+    return mauth_dbd_run(c->r, call_user, c, &c->err);
+}
+
+static mauth_store_status_e ask_match(void *baton, mauth_store_match_t *match)
+{
+    lookup_call_t *c = baton;
+
+    c->match = match;
+    return mauth_dbd_run(c->r, call_certificate, c, &c->err);
 }
 
 void mauth_store_lookup(request_rec *r, apr_pool_t *pool, const char *credential, int token,
                         mauth_lookup_t *out)
 {
-    mauth_server_conf_t *sc = mauth_server_conf(r->server);
-    user_call_t call = {sc, credential, token, &out->user, pool};
-    const char *err = NULL;
-    int found;
+    lookup_call_t call = {r, credential, token, pool, NULL, NULL, NULL, NULL};
 
-    memset(&out->user, 0, sizeof(out->user));
-    if (answers && mauth_answer_cache_user(answers, pool, sc->store_id, token, credential,
-                                           apr_time_now(), &out->user, &found)) {
-        out->who = found ? MAUTH_WHO_FOUND : MAUTH_WHO_UNKNOWN;
-        return;
-    }
-    switch (mauth_dbd_run(r, call_user, &call, &err)) {
+    switch (mauth_answer_user(answers, pool, mauth_server_conf(r->server)->store_id, token,
+                              credential, ask_user, &call, &out->user)) {
     case MAUTH_STORE_OK:
         out->who = MAUTH_WHO_FOUND;
         break;
@@ -319,64 +342,30 @@ void mauth_store_lookup(request_rec *r, apr_pool_t *pool, const char *credential
     default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00061)
                       "identity store failed looking up a %s: %s",
-                      token ? "session" : "user", err ? err : "unknown error");
+                      token ? "session" : "user", call.err ? call.err : "unknown error");
         out->who = MAUTH_WHO_STORE_ERROR;
-        return;
     }
-    if (answers) {
-        mauth_answer_cache_put_user(answers, sc->store_id, token, credential,
-                                    out->who == MAUTH_WHO_FOUND ? &out->user : NULL,
-                                    apr_time_now());
-    }
-}
-
-typedef struct {
-    const mauth_store_user_t *user;
-    const char *fingerprint;
-    mauth_store_match_t match;
-} cert_call_t;
-
-static mauth_store_status_e call_certificate(request_rec *r, const apr_dbd_driver_t *driver,
-                                             apr_dbd_t *handle, apr_hash_t *prepared,
-                                             void *baton, const char **err)
-{
-    cert_call_t *c = baton;
-
-    return store->certificate_matches(r->pool, driver, handle, prepared, c->user,
-                                      c->fingerprint, apr_time_now(), &c->match, err);
 }
 
 mauth_match_e mauth_store_match(request_rec *r, const mauth_store_user_t *user,
                                 const char *fingerprint)
 {
-    mauth_server_conf_t *sc = mauth_server_conf(r->server);
-    cert_call_t call = {user, fingerprint, {NULL, 0}};
-    const char *err = NULL;
-    int registered, org_wide;
+    lookup_call_t call = {r, NULL, 0, r->pool, (mauth_store_user_t *)user, fingerprint,
+                          NULL, NULL};
+    mauth_store_match_t match;
 
-    if (answers && mauth_answer_cache_match(answers, sc->store_id, user, fingerprint,
-                                            apr_time_now(), &registered, &org_wide)) {
-        return !registered ? MAUTH_MATCH_NONE : org_wide ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
-    }
-    switch (mauth_dbd_run(r, call_certificate, &call, &err)) {
+    switch (mauth_answer_match(answers, mauth_server_conf(r->server)->store_id, user,
+                               fingerprint, ask_match, &call, &match)) {
     case MAUTH_STORE_OK:
-        registered = 1;
-        break;
+        return match.org_wide ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
     case MAUTH_STORE_NOT_FOUND:
-        registered = 0;
-        break;
+        return MAUTH_MATCH_NONE;
     default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAUTHNO(00064)
                       "identity store failed matching a certificate: %s",
-                      err ? err : "unknown error");
+                      call.err ? call.err : "unknown error");
         return MAUTH_MATCH_STORE_ERROR;
     }
-    if (answers) {
-        mauth_answer_cache_put_match(answers, sc->store_id, user, fingerprint, registered,
-                                     call.match.org_wide, apr_time_now());
-    }
-    return !registered ? MAUTH_MATCH_NONE
-           : call.match.org_wide ? MAUTH_MATCH_ORG : MAUTH_MATCH_USER;
 }
 
 void mauth_dbd_register_hooks(apr_pool_t *p)

@@ -18,135 +18,80 @@
 #include "apr_strings.h"
 #include "http_request.h"
 
-/* Credentials found so far, and whether one could not be read. */
-typedef struct {
-    apr_array_header_t *names;         /* const char *: user names (r->user) */
-    apr_array_header_t *tokens;        /* const char *: session tokens */
-    mauth_identity_e failed;           /* UNREADABLE, UNDECODABLE, TOO_LARGE or NONE */
-    const char *failed_where;
-} credentials_t;
-
-static void cannot_read(credentials_t *cr, mauth_identity_e why, const char *where)
-{
-    if (cr->failed == MAUTH_IDENTITY_NONE) {
-        cr->failed = why;
-        cr->failed_where = where;
-    }
-}
-
-/* found and token: what a finder said of one place */
-static void take(credentials_t *cr, mauth_cred_e found, const char *token, const char *where)
-{
-    if (found == MAUTH_CRED_FOUND) {
-        *(const char **)apr_array_push(cr->tokens) = token;
-    }
-    else if (found == MAUTH_CRED_UNREADABLE) {
-        cannot_read(cr, MAUTH_IDENTITY_UNREADABLE, where);
-    }
-}
-
-static void take_soap(request_rec *r, mauth_dir_conf_t *dc, credentials_t *cr)
+static void take_body(request_rec *r, mauth_dir_conf_t *dc, mauth_credentials_t *cr)
 {
     mauth_family_t *family = mauth_family(r);
 
     if (!family->soap_read) {
         mauth_read_soap(r, dc->soap_peek_limit, family);
     }
-    switch (family->soap) {
-    case MAUTH_SOAP_FOUND:
-        apr_array_cat(cr->tokens, family->soap_tokens);
-        break;
-    case MAUTH_SOAP_MALFORMED:
-        if (family->undecodable) {
-            cannot_read(cr, MAUTH_IDENTITY_UNDECODABLE, "request body (content coding)");
-        }
-        else {
-            cannot_read(cr, MAUTH_IDENTITY_UNREADABLE, "request body (XML)");
-        }
-        break;
-    case MAUTH_SOAP_UNDECIDED:
-        cannot_read(cr, MAUTH_IDENTITY_TOO_LARGE, "request body (beyond MAuthSOAPPeekLimit)");
-        break;
-    default:
-        break;
-    }
+    mauth_credentials_body(cr, family->soap, family->soap_tokens, family->undecodable != NULL);
 }
 
 typedef struct {
     request_rec *r;
     const char *name;
-    credentials_t *cr;
+    mauth_credentials_t *cr;
 } header_search_t;
 
 static int take_header(void *baton, const char *key, const char *value)
 {
     header_search_t *hs = baton;
-    const char *token = NULL;
-    mauth_cred_e found;
 
     if (mauth_same_header_name(key, hs->name)) {
-        found = mauth_token_from_header(hs->r->pool, value, &token);
-        take(hs->cr, found, token, "session header");
+        mauth_credentials_header(hs->cr, hs->r->pool, value);
     }
     return 1;
 }
 
 /* Every credential the location's sources name, read in full: the
  * application may read any of them, so none is ignored. */
-static void gather_credentials(request_rec *r, mauth_dir_conf_t *dc, credentials_t *cr)
+static void gather_credentials(request_rec *r, mauth_dir_conf_t *dc, mauth_credentials_t *cr)
 {
     const mauth_user_source_t *sources = (const mauth_user_source_t *)dc->user_sources->elts;
     int count = dc->user_sources->nelts, i;
-    const char *token = NULL;
-    mauth_cred_e found;
+    const char *authorization;
 
-    cr->names = apr_array_make(r->pool, 1, sizeof(const char *));
-    cr->tokens = apr_array_make(r->pool, 4, sizeof(const char *));
-    cr->failed = MAUTH_IDENTITY_NONE;
+    mauth_credentials_init(r->pool, cr);
     /* the body first: reading it to its end merges a chunked body's
      * trailers (MergeTrailers) into the headers read below */
     for (i = 0; i < count; i++) {
         if (sources[i].kind == MAUTH_SOURCE_SOAP) {
-            take_soap(r, dc, cr);
+            take_body(r, dc, cr);
             break;
         }
     }
+    authorization = apr_table_getm(r->pool, r->headers_in, "Authorization");
     for (i = 0; i < count; i++) {
+        header_search_t hs = {r, sources[i].name, cr};
         switch (sources[i].kind) {
         case MAUTH_SOURCE_REMOTE_USER:
             if (r->user && *r->user) {
-                *(const char **)apr_array_push(cr->names) = r->user;
+                APR_ARRAY_PUSH(cr->names, const char *) = r->user;
             }
             break;
         case MAUTH_SOURCE_BEARER:
         case MAUTH_SOURCE_OAUTH:
-            found = mauth_token_from_authorization(
-                r->pool, apr_table_getm(r->pool, r->headers_in, "Authorization"),
-                sources[i].kind == MAUTH_SOURCE_BEARER ? "Bearer" : "OAuth", &token);
-            take(cr, found, token, "Authorization header");
+            mauth_credentials_authorization(cr, r->pool, authorization,
+                                            sources[i].kind == MAUTH_SOURCE_BEARER
+                                            ? "Bearer" : "OAuth");
             break;
         case MAUTH_SOURCE_COOKIE:
-            if (mauth_tokens_from_cookie(r->pool,
-                                         apr_table_getm(r->pool, r->headers_in, "Cookie"),
-                                         sources[i].name, cr->tokens)
-                    == MAUTH_CRED_UNREADABLE) {
-                cannot_read(cr, MAUTH_IDENTITY_UNREADABLE, "session cookie");
-            }
+            mauth_credentials_cookie(cr, r->pool,
+                                     apr_table_getm(r->pool, r->headers_in, "Cookie"),
+                                     sources[i].name);
             break;
-        case MAUTH_SOURCE_HEADER: {
+        case MAUTH_SOURCE_HEADER:
             /* X-Session-Id, and its X_Session_Id twin a back end reads alike;
              * httpd has merged repeats of one spelling with commas */
-            header_search_t hs = {r, sources[i].name, cr};
             apr_table_do(take_header, &hs, r->headers_in, NULL);
             break;
-        }
         case MAUTH_SOURCE_SOAP:
             break;
         }
     }
 }
 
-/* The store's answer for one credential, asked once per request family. */
 /* The store's answer for one credential, asked once per request family. */
 static const mauth_lookup_t *look_up(request_rec *r, const char *credential, int token)
 {
@@ -186,7 +131,7 @@ static void fold(request_rec *r, mauth_identity_t *identity, const mauth_lookup_
 static void find_identity(request_rec *r, mauth_dir_conf_t *dc,
                           mauth_identity_t *identity, const mauth_store_user_t **user)
 {
-    credentials_t cr;
+    mauth_credentials_t cr;
     int i;
 
     memset(identity, 0, sizeof(*identity));

@@ -174,6 +174,7 @@ typedef struct {
 apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
                                const mauth_logger_t *log, mauth_trust_t **trust,
                                const char **err, const char **what);
+
 /* SHA-256 over the roots, the CRLs, the policy and the generation, set by
  * mauth_trust_finish: equal ids mean equal trust. */
 const unsigned char *mauth_trust_id(const mauth_trust_t *t);
@@ -220,6 +221,25 @@ void mauth_verdict_encode(const mauth_verdict_t *v, unsigned char out[MAUTH_VERD
 int mauth_verdict_decode(const unsigned char *in, apr_size_t len, mauth_verdict_t *v);
 /* Applies valid_until: a verdict that has run out becomes FAILED:reason_after. */
 void mauth_verdict_age(mauth_verdict_t *v, apr_time_t now);
+
+/* A trust with its verdict cache, shared by every vhost configured alike:
+ * a large CRL is loaded once, and chains judged once for all of them. */
+typedef struct {
+    mauth_trust_t *trust;
+    mauth_verdict_cache_t *cache;      /* per child process: mauth_trusts_child_init */
+    int cache_size;
+    apr_interval_time_t cache_ttl;
+} mauth_trust_entry_t;
+typedef struct mauth_trusts mauth_trusts_t;
+mauth_trusts_t *mauth_trusts_create(apr_pool_t *p);
+/* The entry for spec and these cache settings: an existing one, or built
+ * now by mauth_trust_build (its failure returned as it reports it). */
+apr_status_t mauth_trusts_get(mauth_trusts_t *trusts, const mauth_trust_spec_t *spec,
+                              int cache_size, apr_interval_time_t cache_ttl,
+                              const mauth_logger_t *log, mauth_trust_entry_t **entry,
+                              const char **err, const char **what);
+/* Each entry's verdict cache, in a new child process; 0 when out of memory. */
+int mauth_trusts_child_init(mauth_trusts_t *trusts, apr_pool_t *pchild);
 
 /* --------------------------------------------------------- session tokens */
 
@@ -368,6 +388,30 @@ typedef struct {
                                     * "revoked", "conflicting-users" */
     const char *why;               /* a short trace for LogLevel debug */
 } mauth_decision_t;
+
+/* Every credential of a request, as the token finders saw each place. */
+typedef struct {
+    apr_array_header_t *names;         /* const char *: user names (r->user) */
+    apr_array_header_t *tokens;        /* const char *: session tokens */
+    mauth_identity_e failed;           /* UNREADABLE, UNDECODABLE, TOO_LARGE or NONE:
+                                        * the first place that could not be read */
+    const char *failed_where;
+} mauth_credentials_t;
+void mauth_credentials_init(apr_pool_t *p, mauth_credentials_t *cr);
+void mauth_credentials_cannot_read(mauth_credentials_t *cr, mauth_identity_e why,
+                                   const char *where);
+/* An Authorization value (every header of the name, merged), for scheme. */
+void mauth_credentials_authorization(mauth_credentials_t *cr, apr_pool_t *p,
+                                     const char *header, const char *scheme);
+/* Every value of cookie name in a Cookie value (merged). */
+void mauth_credentials_cookie(mauth_credentials_t *cr, apr_pool_t *p, const char *header,
+                              const char *name);
+/* A header whose whole value is a token (each spelling of its name). */
+void mauth_credentials_header(mauth_credentials_t *cr, apr_pool_t *p, const char *value);
+/* What the body gave: mauth_tokens_from_body's answer and tokens, or that
+ * its content coding hides it. */
+void mauth_credentials_body(mauth_credentials_t *cr, mauth_soap_e soap,
+                            const apr_array_header_t *tokens, int undecodable);
 
 /* The decision table of the README, as a function: facts in, answer out. */
 void mauth_decide(const mauth_facts_t *facts, mauth_decision_t *decision);

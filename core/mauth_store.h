@@ -267,4 +267,19 @@ void mauth_answer_cache_put_match(mauth_answer_cache_t *c, const char *store_id,
                                   const mauth_store_user_t *user, const char *fingerprint,
                                   int registered, int org_wide, apr_time_t now);
 
+/* The store's answer through the cache: cached (c may be NULL), else
+ * ask(baton, ...) asks the store on whatever connection the caller has, and
+ * an OK or NOT_FOUND is remembered.  ERROR is never cached. */
+typedef mauth_store_status_e mauth_ask_user_fn(void *baton, apr_pool_t *p,
+                                               mauth_store_user_t *user);
+mauth_store_status_e mauth_answer_user(mauth_answer_cache_t *c, apr_pool_t *p,
+                                       const char *store_id, int by_token,
+                                       const char *credential, mauth_ask_user_fn *ask,
+                                       void *baton, mauth_store_user_t *user);
+typedef mauth_store_status_e mauth_ask_match_fn(void *baton, mauth_store_match_t *match);
+mauth_store_status_e mauth_answer_match(mauth_answer_cache_t *c, const char *store_id,
+                                        const mauth_store_user_t *user,
+                                        const char *fingerprint, mauth_ask_match_fn *ask,
+                                        void *baton, mauth_store_match_t *match);
+
 #endif /* MAUTH_STORE_H */

@@ -169,3 +169,45 @@ void mauth_answer_cache_put_match(mauth_answer_cache_t *c, const char *store_id,
     match_key(store_id, user, fingerprint, key);
     put(c, key, !registered ? NOT_FOUND : org_wide ? "O" : "U", 1, registered, now);
 }
+
+mauth_store_status_e mauth_answer_user(mauth_answer_cache_t *c, apr_pool_t *p,
+                                       const char *store_id, int by_token,
+                                       const char *credential, mauth_ask_user_fn *ask,
+                                       void *baton, mauth_store_user_t *user)
+{
+    mauth_store_status_e status;
+    int found;
+
+    memset(user, 0, sizeof(*user));
+    if (c && mauth_answer_cache_user(c, p, store_id, by_token, credential, apr_time_now(),
+                                     user, &found)) {
+        return found ? MAUTH_STORE_OK : MAUTH_STORE_NOT_FOUND;
+    }
+    status = ask(baton, p, user);
+    if (c && status != MAUTH_STORE_ERROR) {
+        mauth_answer_cache_put_user(c, store_id, by_token, credential,
+                                    status == MAUTH_STORE_OK ? user : NULL, apr_time_now());
+    }
+    return status;
+}
+
+mauth_store_status_e mauth_answer_match(mauth_answer_cache_t *c, const char *store_id,
+                                        const mauth_store_user_t *user,
+                                        const char *fingerprint, mauth_ask_match_fn *ask,
+                                        void *baton, mauth_store_match_t *match)
+{
+    mauth_store_status_e status;
+    int registered;
+
+    memset(match, 0, sizeof(*match));
+    if (c && mauth_answer_cache_match(c, store_id, user, fingerprint, apr_time_now(),
+                                      &registered, &match->org_wide)) {
+        return registered ? MAUTH_STORE_OK : MAUTH_STORE_NOT_FOUND;
+    }
+    status = ask(baton, match);
+    if (c && status != MAUTH_STORE_ERROR) {
+        mauth_answer_cache_put_match(c, store_id, user, fingerprint, status == MAUTH_STORE_OK,
+                                     match->org_wide, apr_time_now());
+    }
+    return status;
+}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <apr_file_info.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -355,4 +356,62 @@ apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
     }
     *trust = t;
     return APR_SUCCESS;
+}
+
+struct mauth_trusts {
+    apr_pool_t *pool;
+    apr_hash_t *by_spec;               /* spec and cache settings -> entry */
+};
+
+mauth_trusts_t *mauth_trusts_create(apr_pool_t *p)
+{
+    mauth_trusts_t *trusts = apr_pcalloc(p, sizeof(*trusts));
+
+    trusts->pool = p;
+    trusts->by_spec = apr_hash_make(p);
+    return trusts;
+}
+
+apr_status_t mauth_trusts_get(mauth_trusts_t *trusts, const mauth_trust_spec_t *spec,
+                              int cache_size, apr_interval_time_t cache_ttl,
+                              const mauth_logger_t *log, mauth_trust_entry_t **entry,
+                              const char **err, const char **what)
+{
+    const char *label = apr_psprintf(trusts->pool, "%s|%s|%s|%s|%d|%d|%d|%" APR_TIME_T_FMT,
+                                     spec->ca_file ? spec->ca_file : "",
+                                     spec->ca_path ? spec->ca_path : "",
+                                     spec->crl_file ? spec->crl_file : "",
+                                     spec->crl_path ? spec->crl_path : "", spec->crl_check,
+                                     spec->depth, cache_size, cache_ttl);
+    apr_status_t rv;
+
+    *entry = apr_hash_get(trusts->by_spec, label, APR_HASH_KEY_STRING);
+    if (*entry) {
+        return APR_SUCCESS;
+    }
+    *entry = apr_pcalloc(trusts->pool, sizeof(**entry));
+    rv = mauth_trust_build(trusts->pool, spec, log, &(*entry)->trust, err, what);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    (*entry)->cache_size = cache_size;
+    (*entry)->cache_ttl = cache_ttl;
+    apr_hash_set(trusts->by_spec, label, APR_HASH_KEY_STRING, *entry);
+    mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00042", "trust: %d root(s), %d CRL(s)",
+              mauth_trust_root_count((*entry)->trust), mauth_trust_crl_count((*entry)->trust));
+    return APR_SUCCESS;
+}
+
+int mauth_trusts_child_init(mauth_trusts_t *trusts, apr_pool_t *pchild)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(pchild, trusts->by_spec); hi; hi = apr_hash_next(hi)) {
+        mauth_trust_entry_t *entry = apr_hash_this_val(hi);
+        entry->cache = mauth_verdict_cache_create(pchild, entry->cache_size, entry->cache_ttl);
+        if (entry->cache == NULL) {
+            return 0;
+        }
+    }
+    return 1;
 }
