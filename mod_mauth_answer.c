@@ -14,21 +14,6 @@
 #include "http_core.h"
 #include "http_protocol.h"
 
-/* One line per refusal, at a level the default LogLevel shows, with what
- * an operator needs to find the client (mod_auth_basic's AH01617 habit). */
-static void log_refusal(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
-                        const char *token, const char *user)
-{
-    const mauth_cert_info_t *leaf = mc ? mauth_conn_leaf_info(mc->state) : NULL;
-
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00050)
-                  "refused (%s) %s %s from %s%s%s: %s%s", token, r->method, r->unparsed_uri,
-                  r->useragent_ip, user ? " as user " : "", user ? user : "", d->why,
-                  leaf ? apr_psprintf(r->pool, "; certificate subject '%s', issuer '%s', "
-                                      "serial %s, SHA-256 %s", leaf->subject_dn,
-                                      leaf->issuer_dn, leaf->serial, leaf->fingerprint)
-                       : "; no client certificate");
-}
 
 /* The Certificate Error page, unless an ErrorDocument for the status is
  * configured: the operator's page wins. */
@@ -85,7 +70,10 @@ int mauth_answer(request_rec *r, mauth_conn_t *mc, const mauth_decision_t *d,
     }
     apr_table_setn(r->subprocess_env, "MAUTH_DECISION", "refused");
     apr_table_setn(r->subprocess_env, "MAUTH_REASON", token);
-    log_refusal(r, mc, d, token, user);
+    /* once, at a level the default LogLevel shows (mod_auth_basic's habit) */
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00050) "%s",
+                  mauth_refusal_text(r->pool, d, r->method, r->unparsed_uri, r->useragent_ip,
+                                     user, mc ? mauth_conn_leaf_info(mc->state) : NULL));
     apr_table_setn(r->notes, "mauth-refused", token);
     if (d->answer == MAUTH_ANSWER_PAGE) {
         status = page_status;

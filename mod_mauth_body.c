@@ -222,15 +222,6 @@ static apr_status_t peek_body(request_rec *r, mauth_family_t *family, apr_off_t 
     return apr_brigade_pflatten(family->kept, body, len, r->pool);
 }
 
-/* Whether the client sends a body, whatever the method: a HEAD or GET with
- * one reaches a CGI's stdin too (ap_request_has_body says no for HEAD). */
-static int sends_body(request_rec *r)
-{
-    const char *length = apr_table_get(r->headers_in, "Content-Length");
-
-    return apr_table_get(r->headers_in, "Transfer-Encoding") != NULL
-           || (length && strspn(length, "0") != strlen(length));
-}
 
 /* The SOAP sessions of the family's body, read once, whatever its content
  * type: an application may parse any body as XML. */
@@ -248,7 +239,8 @@ void mauth_read_soap(request_rec *r, apr_off_t limit, mauth_family_t *family)
     }
     family->soap_read = 1;
     family->soap = MAUTH_SOAP_NOT_XML;
-    if (!sends_body(owner)) {
+    if (!mauth_body_announced(apr_table_get(owner->headers_in, "Content-Length"),
+                              apr_table_get(owner->headers_in, "Transfer-Encoding"))) {
         return;
     }
     coding = apr_table_get(owner->headers_in, "Content-Encoding");

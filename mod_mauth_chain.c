@@ -94,31 +94,15 @@ static int check_chain_layer(request_rec *r)
 }
 
 /* Whether a header name is one of the RFC 9440 headers we forward. */
-static int is_client_cert_header(const char *name)
-{
-    return mauth_same_header_name(name, "Client-Cert")
-           || mauth_same_header_name(name, "Client-Cert-Chain");
-}
-
-static int note_forged(void *names, const char *key, const char *value)
-{
-    if (is_client_cert_header(key)) {
-        *(const char **)apr_array_push(names) = key;
-    }
-    return 1;
-}
-
 void mauth_strip_forged_headers(request_rec *r)
 {
-    apr_array_header_t *names = apr_array_make(r->pool, 2, sizeof(const char *));
+    const apr_array_header_t *removed = mauth_remove_forwarded_headers(r->pool, r->headers_in);
     int i;
 
-    apr_table_do(note_forged, names, r->headers_in, NULL);
-    for (i = 0; i < names->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(names, i, const char *);
+    for (i = 0; i < removed->nelts; i++) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, MAUTHNO(00054)
-                      "removed client-sent request header '%s'", name);
-        apr_table_unset(r->headers_in, name);
+                      "removed client-sent request header '%s'",
+                      APR_ARRAY_IDX(removed, i, const char *));
     }
 }
 

@@ -413,8 +413,17 @@ void mauth_credentials_header(mauth_credentials_t *cr, apr_pool_t *p, const char
 void mauth_credentials_body(mauth_credentials_t *cr, mauth_soap_e soap,
                             const apr_array_header_t *tokens, int undecodable);
 
+/* Whether a request announces a body, whatever its method: a HEAD or GET
+ * with one reaches a CGI's stdin too. */
+int mauth_body_announced(const char *content_length, const char *transfer_encoding);
+
 /* The decision table of the README, as a function: facts in, answer out. */
 void mauth_decide(const mauth_facts_t *facts, mauth_decision_t *decision);
+/* The refusal's log line: its word, the request, the client, the user
+ * (or NULL) and the certificate (or NULL). */
+const char *mauth_refusal_text(apr_pool_t *p, const mauth_decision_t *d, const char *method,
+                               const char *uri, const char *client, const char *user,
+                               const mauth_cert_info_t *leaf);
 /* The HTTP status of an answer (0 for PASS and MATCH_CERTIFICATE; the
  * page's own status is the operator's MAuthErrorStatus). */
 int mauth_answer_status(mauth_answer_e answer, int soap_fault);
@@ -424,6 +433,10 @@ int mauth_answer_status(mauth_answer_e answer, int soap_fault);
 /* Whether two header names are one to a back end: any case, with '-', '_'
  * and '.' alike (CGI, WSGI and Rack map them together). */
 int mauth_same_header_name(const char *a, const char *b);
+/* Removes from headers every one a back end could read as Client-Cert or
+ * Client-Cert-Chain (the RFC 9440 headers this module forwards), however
+ * spelled; returns the names removed (const char *). */
+const apr_array_header_t *mauth_remove_forwarded_headers(apr_pool_t *p, apr_table_t *headers);
 
 typedef enum {
     MAUTH_FAULT_UNSET = -1,

@@ -11,6 +11,8 @@
  */
 #include <string.h>
 
+#include <apr_strings.h>
+
 #include "mauth_core.h"
 
 void mauth_identity_add(mauth_identity_t *id, int store_error, const char *user_id,
@@ -189,4 +191,22 @@ int mauth_answer_status(mauth_answer_e a, int soap_fault)
     default:
         return 0;
     }
+}
+
+const char *mauth_refusal_text(apr_pool_t *p, const mauth_decision_t *d, const char *method,
+                               const char *uri, const char *client, const char *user,
+                               const mauth_cert_info_t *leaf)
+{
+    return apr_psprintf(p, "refused (%s) %s %s from %s%s%s: %s%s", d->token, method, uri,
+                        client, user ? " as user " : "", user ? user : "", d->why,
+                        leaf ? apr_psprintf(p, "; certificate subject '%s', issuer '%s', "
+                                            "serial %s, SHA-256 %s", leaf->subject_dn,
+                                            leaf->issuer_dn, leaf->serial, leaf->fingerprint)
+                             : "; no client certificate");
+}
+
+int mauth_body_announced(const char *content_length, const char *transfer_encoding)
+{
+    return transfer_encoding != NULL
+           || (content_length && strspn(content_length, "0") != strlen(content_length));
 }

@@ -606,3 +606,24 @@ int mauth_same_header_name(const char *a, const char *b)
     }
     return *a == '\0' && *b == '\0';
 }
+
+static int note_forwarded(void *names, const char *key, const char *value)
+{
+    if (mauth_same_header_name(key, "Client-Cert")
+        || mauth_same_header_name(key, "Client-Cert-Chain")) {
+        APR_ARRAY_PUSH((apr_array_header_t *)names, const char *) = key;
+    }
+    return 1;
+}
+
+const apr_array_header_t *mauth_remove_forwarded_headers(apr_pool_t *p, apr_table_t *headers)
+{
+    apr_array_header_t *names = apr_array_make(p, 2, sizeof(const char *));
+    int i;
+
+    apr_table_do(note_forwarded, names, headers, NULL);
+    for (i = 0; i < names->nelts; i++) {
+        apr_table_unset(headers, APR_ARRAY_IDX(names, i, const char *));
+    }
+    return names;
+}

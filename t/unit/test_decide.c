@@ -318,6 +318,32 @@ UNIT_TEST(every_refusal_names_its_reason_in_one_word)
     CHECK_STR(d.token, "other-trust");
 }
 
+UNIT_TEST(refusal_line_names_reason_request_client_user_and_certificate)
+{
+    mauth_facts_t f = enforce_facts(0, none(), 1);
+    mauth_cert_info_t leaf = {"ab12", "CN=alice", "CN=Issuing CA", "07D3", "", ""};
+    mauth_decision_t d;
+
+    mauth_decide(&f, &d);
+    CHECK_STR(mauth_refusal_text(p, &d, "POST", "/services/Soap?x=1", "192.0.2.7", "alice",
+                                 NULL),
+              "refused (mutual-authentication-failed) POST /services/Soap?x=1 from "
+              "192.0.2.7 as user alice: enforced user on the standard vhost; "
+              "no client certificate");
+    CHECK_CONTAINS(mauth_refusal_text(p, &d, "GET", "/", "::1", NULL, &leaf),
+                   "from ::1: enforced user on the standard vhost; certificate subject "
+                   "'CN=alice', issuer 'CN=Issuing CA', serial 07D3, SHA-256 ab12");
+}
+
+UNIT_TEST(a_body_is_announced_by_length_or_chunks_whatever_the_method)
+{
+    CHECK(mauth_body_announced("12", NULL));
+    CHECK(mauth_body_announced(NULL, "chunked"));
+    CHECK(!mauth_body_announced("0", NULL));
+    CHECK(!mauth_body_announced("000", NULL));
+    CHECK(!mauth_body_announced(NULL, NULL));
+}
+
 static const unit_test_t tests[] = {
     UNIT(enforced_on_mutual_with_registered_certificate_passes),
     UNIT(enforced_on_mutual_without_certificate_gets_the_page),
@@ -336,6 +362,8 @@ static const unit_test_t tests[] = {
     UNIT(verdict_of_another_trust_is_misdirected),
     UNIT(identity_matters_only_where_enforced),
     UNIT(every_refusal_names_its_reason_in_one_word),
+    UNIT(refusal_line_names_reason_request_client_user_and_certificate),
+    UNIT(a_body_is_announced_by_length_or_chunks_whatever_the_method),
 };
 
 UNIT_MAIN("decide", tests)
