@@ -4,8 +4,9 @@
  * mauth_admin.c: mauth-admin, the command-line front of the identity store
  * (organisations and their mutual-authentication switch, profiles, users,
  * the enforce permission, uploaded certificates, sessions) and of the chain
- * validator (`verify`).  It shares the module's store code and validator, so
- * what it accepts and reports is what the module will decide.
+ * validator (`verify`).  It shares the module's store code, trust builder
+ * (with its defaults), validator and argument parsers, so what it accepts
+ * and reports is what the module will decide.
  *
  * Exit status: 0 done, 1 refused or not found, 2 usage, 3 store error.
  */
@@ -33,6 +34,8 @@
 #define EXIT_STORE   3
 
 #define DEFAULT_SESSION_TTL 7200       /* seconds; Salesforce's default too */
+#define MAX_SESSION_TTL (366 * 86400)  /* either way: a negative one is expired */
+#define MAX_VERIFY_DEPTH 100           /* MAuthVerifyDepth's range is 1 to 100 */
 #define SESSION_TOKEN_BYTES 32
 
 static const char usage_text[] =
@@ -44,7 +47,9 @@ static const char usage_text[] =
 "                           for pgsql (\"host=/run/pg port=5432 dbname=mauth\")\n"
 "  --ca-file FILE, --ca-path DIR     trusted roots (cert add, verify)\n"
 "  --crl-file FILE, --crl-path DIR   CRLs (cert add, verify)\n"
-"  --crl-check chain|leaf|none       default: chain when CRLs are given, else none\n"
+"  --crl-check chain|leaf|none       revocation checking, as MAuthCARevocationCheck;\n"
+"                                    default chain, as in the module: without a CRL,\n"
+"                                    give --crl-check none\n"
 "  --json                   list commands and `session create` print JSON\n"
 "  --verbose                print the validator's log on stderr\n"
 "  --help                   this text\n"
@@ -69,8 +74,9 @@ static const char usage_text[] =
 "  cert list [--org ORG] [--user USERNAME]\n"
 "  cert remove SHA256               remove every upload of that fingerprint\n"
 "  session create USERNAME [--ttl SECONDS] [--token TOKEN]\n"
-"                                   print a new session token (default TTL %d s;\n"
-"                                   a negative TTL makes an expired one, for tests)\n"
+"                                   print a new session token (default TTL %d s,\n"
+"                                   at most a year; a negative TTL makes an expired\n"
+"                                   one, for tests)\n"
 "  session end TOKEN                end that session; exit 1 when no live session\n"
 "                                   has that token\n"
 "  session end --user USERNAME      end every session of the user; prints how\n"
@@ -88,8 +94,10 @@ static const char usage_text[] =
 "                                   certificate is uploaded for them; --query\n"
 "                                   tries a replacement user or session query\n"
 "  verify --chain CHAIN.pem [--leaf LEAF.pem] [--depth N]\n"
-"                                   validate a chain as the module would; prints\n"
-"                                   SUCCESS or FAILED:<token>: <sentence>\n"
+"                                   validate a chain as the module would (--depth:\n"
+"                                   MAuthVerifyDepth, 1 to 100, default %d); prints\n"
+"                                   SUCCESS or FAILED:<token>: <sentence>, where\n"
+"                                   the first word is the module's MAUTH_CLIENT_VERIFY\n"
 "\n"
 "Exit status: 0 done, 1 refused or not found, 2 usage error, 3 store error.\n";
 
@@ -408,61 +416,68 @@ static void log_to_stderr(void *baton, const char *file, int line, int level,
     (void)baton;                       /* stderr needs no state */
 }
 
-static int parse_int(const char *text, apr_int64_t *value)
-{
-    char *end = NULL;
+/* The module's directive of each setting mauth_trust_build names, as this
+ * tool's option, with what to do where a setting is missing. */
+static const struct {
+    const char *directive, *option, *hint;
+} trust_settings[] = {
+    { "MAuthCACertificateFile/MAuthCACertificatePath", "--ca-file/--ca-path",
+      "give --ca-file or --ca-path" },
+    { "MAuthCARevocationFile/MAuthCARevocationCheck", "--crl-file/--crl-check",
+      "give --crl-file or --crl-path, or --crl-check none to check no revocation" },
+    { "MAuthCACertificateFile", "--ca-file", NULL },
+    { "MAuthCACertificatePath", "--ca-path", NULL },
+    { "MAuthCARevocationFile", "--crl-file", NULL },
+    { "MAuthCARevocationPath", "--crl-path", NULL },
+    { "MAuthCARevocationCheck", "--crl-check", NULL },
+    { NULL, NULL, NULL }
+};
 
-    if (!text || !*text) {
-        return 0;
-    }
-    *value = apr_strtoi64(text, &end, 10);
-    return end && *end == '\0';
-}
+/* --crl-check's words, in the order of their modes. */
+static const char *const crl_check_words[] = { "chain", "leaf", "none", NULL };
+static const mauth_crl_check_e crl_check_modes[] = {
+    MAUTH_CRL_CHECK_CHAIN, MAUTH_CRL_CHECK_LEAF, MAUTH_CRL_CHECK_NONE
+};
 
-/* The roots and CRLs of the global options, sealed. */
+/*
+ * The roots, CRLs and policy of the global options, through the module's
+ * own builder with the module's defaults: revocation checking of the whole
+ * chain unless --crl-check says otherwise, so with no CRL the tool refuses
+ * to go on exactly where httpd would refuse to start.  depth -1: the
+ * default.
+ */
 static int build_trust(apr_pool_t *p, const options_t *o, int depth,
                        const mauth_logger_t *log, mauth_trust_t **trust)
 {
-    mauth_trust_t *t;
-    mauth_crl_check_e mode;
-    const char *err = NULL;
+    mauth_trust_spec_t spec;
+    const char *err = NULL, *what = NULL;
+    int i, word;
 
-    if (!o->ca_file && !o->ca_path) {
-        return usage_error("the trusted roots are needed: give --ca-file or --ca-path");
+    memset(&spec, 0, sizeof(spec));
+    spec.ca_file = o->ca_file;
+    spec.ca_path = o->ca_path;
+    spec.crl_file = o->crl_file;
+    spec.crl_path = o->crl_path;
+    spec.crl_check = MAUTH_CRL_CHECK_UNSET;
+    spec.depth = depth;
+    if (o->crl_check) {
+        if ((err = mauth_parse_keyword(p, "--crl-check", o->crl_check, crl_check_words,
+                                       &word)) != NULL) {
+            return usage_error("%s", err);
+        }
+        spec.crl_check = crl_check_modes[word];
     }
-    t = mauth_trust_create(p);
-    if ((o->ca_file && mauth_trust_add_roots_file(t, o->ca_file, &err) != APR_SUCCESS)
-        || (o->ca_path && mauth_trust_add_roots_path(t, o->ca_path, &err) != APR_SUCCESS)
-        || (o->crl_file && mauth_trust_add_crl_file(t, o->crl_file, &err) != APR_SUCCESS)
-        || (o->crl_path && mauth_trust_add_crl_path(t, o->crl_path, &err) != APR_SUCCESS)) {
-        return usage_error("%s", err);
+    if (mauth_trust_build(p, &spec, log, trust, &err, &what) == APR_SUCCESS) {
+        return EXIT_DONE;
     }
-    if (!o->crl_check) {
-        /* CRLs given are meant to be used; none given means no checking. */
-        mode = (o->crl_file || o->crl_path) ? MAUTH_CRL_CHECK_CHAIN : MAUTH_CRL_CHECK_NONE;
+    for (i = 0; trust_settings[i].directive && strcmp(trust_settings[i].directive, what); i++)
+        ;
+    if (!trust_settings[i].directive) {
+        return usage_error("%s: %s", what, err);
     }
-    else if (strcmp(o->crl_check, "chain") == 0) {
-        mode = MAUTH_CRL_CHECK_CHAIN;
-    }
-    else if (strcmp(o->crl_check, "leaf") == 0) {
-        mode = MAUTH_CRL_CHECK_LEAF;
-    }
-    else if (strcmp(o->crl_check, "none") == 0) {
-        mode = MAUTH_CRL_CHECK_NONE;
-    }
-    else {
-        return usage_error("--crl-check takes chain, leaf or none, not '%s'",
-                           o->crl_check);
-    }
-    mauth_trust_set_crl_check(t, mode);
-    if (depth > 0) {
-        mauth_trust_set_depth(t, depth);
-    }
-    if (mauth_trust_finish(t, log, &err) != APR_SUCCESS) {
-        return usage_error("%s", err);
-    }
-    *trust = t;
-    return EXIT_DONE;
+    return usage_error("%s (the module's %s): %s%s%s", trust_settings[i].option, what, err,
+                       trust_settings[i].hint ? "; " : "",
+                       trust_settings[i].hint ? trust_settings[i].hint : "");
 }
 
 /* ---------------------------------------------------------------- commands */
@@ -785,7 +800,7 @@ static int cmd_cert_add(context_t *c)
     if ((o->org != NULL) == (o->user != NULL)) {
         return usage_error("cert add needs exactly one owner: --org ORG or --user USERNAME");
     }
-    if ((rv = build_trust(c->pool, o, 0, &c->log, &trust)) != EXIT_DONE) {
+    if ((rv = build_trust(c->pool, o, -1, &c->log, &trust)) != EXIT_DONE) {
         return rv;
     }
     if (mauth_upload_check(c->pool, c->args[0], o->chain, trust, now, &c->log,
@@ -965,11 +980,12 @@ static int cmd_session_create(context_t *c)
     options_t *o = c->options;
     apr_int64_t ttl = DEFAULT_SESSION_TTL;
     apr_int64_t now = apr_time_sec(apr_time_now());
-    const char *token = o->token;
+    const char *token = o->token, *err = NULL;
     mauth_store_status_e status;
 
-    if (o->ttl && !parse_int(o->ttl, &ttl)) {
-        return usage_error("--ttl takes a number of seconds, not '%s'", o->ttl);
+    if (o->ttl && (err = mauth_parse_number(c->pool, "--ttl", o->ttl, -MAX_SESSION_TTL,
+                                            MAX_SESSION_TTL, &ttl)) != NULL) {
+        return usage_error("%s", err);
     }
     if (token && !*token) {
         return usage_error("--token cannot be empty");
@@ -1203,7 +1219,7 @@ static int cmd_verify(context_t *c)
     mauth_trust_t *trust = NULL;
     mauth_pem_file_t chain, leaf_file;
     mauth_verdict_t verdict;
-    apr_int64_t depth = 0;
+    apr_int64_t depth = -1;
     const char *err = NULL;
     X509 *leaf;
     int rv;
@@ -1211,8 +1227,9 @@ static int cmd_verify(context_t *c)
     if (!o->chain) {
         return usage_error("verify needs --chain CHAIN.pem");
     }
-    if (o->depth && (!parse_int(o->depth, &depth) || depth < 1 || depth > 100)) {
-        return usage_error("--depth takes a number from 1 to 100, not '%s'", o->depth);
+    if (o->depth && (err = mauth_parse_number(c->pool, "--depth", o->depth, 1,
+                                              MAX_VERIFY_DEPTH, &depth)) != NULL) {
+        return usage_error("%s", err);
     }
     if ((rv = build_trust(c->pool, o, (int)depth, &c->log, &trust)) != EXIT_DONE) {
         return rv;
@@ -1236,11 +1253,12 @@ static int cmd_verify(context_t *c)
         leaf = sk_X509_value(chain.certs, 0);   /* the untrusted list may hold it */
     }
     mauth_verify_chain(trust, leaf, chain.certs, apr_time_now(), &c->log, &verdict);
+    /* The first word is MAUTH_CLIENT_VERIFY's value for this chain. */
     if (verdict.status == MAUTH_VERIFY_SUCCESS) {
-        puts("SUCCESS");
+        puts(mauth_verdict_text(c->pool, &verdict));
         return EXIT_DONE;
     }
-    printf("FAILED:%s: %s\n", mauth_reason_token(verdict.reason),
+    printf("%s: %s\n", mauth_verdict_text(c->pool, &verdict),
            mauth_reason_sentence(verdict.reason));
     return EXIT_REFUSED;
 }
@@ -1248,6 +1266,9 @@ static int cmd_verify(context_t *c)
 /* ---------------------------------------------------------------- dispatch */
 
 typedef enum { NO_STORE, OPEN_STORE, CREATE_STORE } store_use_e;
+
+/* --driver's words: the apr_dbd drivers the store has a schema for. */
+static const char *const drivers[] = { "sqlite3", "pgsql", NULL };
 
 typedef struct {
     const char *word1;
@@ -1292,7 +1313,7 @@ static int run(apr_pool_t *p, int argc, const char *const *argv)
     const char *option;
     const char *err = NULL;
     mauth_store_status_e status;
-    int nwords, used, i, rv;
+    int nwords, used, i, rv, driver;
 
     if ((rv = parse_options(p, argc, argv, &options)) != EXIT_DONE) {
         return rv;
@@ -1300,11 +1321,11 @@ static int run(apr_pool_t *p, int argc, const char *const *argv)
     words = (const char **)options.words->elts;
     nwords = options.words->nelts;
     if (options.help || (nwords == 1 && strcmp(words[0], "help") == 0)) {
-        printf(usage_text, DEFAULT_SESSION_TTL);
+        printf(usage_text, DEFAULT_SESSION_TTL, MAUTH_DEFAULT_VERIFY_DEPTH);
         return EXIT_DONE;
     }
     if (nwords == 0) {
-        fprintf(stderr, usage_text, DEFAULT_SESSION_TTL);
+        fprintf(stderr, usage_text, DEFAULT_SESSION_TTL, MAUTH_DEFAULT_VERIFY_DEPTH);
         return EXIT_USAGE;
     }
     for (command = commands; command->word1; command++) {
@@ -1347,17 +1368,20 @@ static int run(apr_pool_t *p, int argc, const char *const *argv)
     context.log.level = options.verbose ? MAUTH_LOG_DEBUG : MAUTH_LOG_WARNING;
 
     if (command->store != NO_STORE) {
+        if ((err = mauth_parse_keyword(p, "--driver", options.driver, drivers,
+                                       &driver)) != NULL) {
+            return usage_error("%s", err);
+        }
         if (!options.params) {
             return usage_error("--params is required: the database file (sqlite3) "
                                "or connection string (pgsql)");
         }
-        status = mauth_admin_open(p, options.driver, options.params,
+        status = mauth_admin_open(p, drivers[driver], options.params,
                                   command->store == CREATE_STORE,
                                   &context.store, &err);
         if (status != MAUTH_STORE_OK) {
             complain("%s", err);
-            return strcmp(options.driver, "sqlite3") && strcmp(options.driver, "pgsql")
-                   ? EXIT_USAGE : EXIT_STORE;
+            return EXIT_STORE;
         }
         if (command->store == OPEN_STORE
             && (status = mauth_admin_check_schema(context.store)) != MAUTH_STORE_OK) {

@@ -126,6 +126,8 @@ fi
 mkdir "$TMP/capath"
 cp "$PKI/root.pem" "$TMP/capath/"
 openssl rehash "$TMP/capath" >/dev/null 2>&1 || true
+mkdir "$TMP/crlpath" "$TMP/crlpath-empty"
+cp "$PKI/root.crl" "$PKI/int1.crl" "$PKI/int2.crl" "$PKI/intrev.crl" "$TMP/crlpath/"
 
 # -------------------------------------------------- backend-neutral tests
 usage_tests() {
@@ -141,19 +143,30 @@ usage_tests() {
     expect 2 "\-\-profile does not apply to 'org add'" "usage: option of another command" \
         $A --params x org add acme --profile p
     expect 2 "\-\-params is required" "usage: --params is required" $A org list
-    expect 2 "unsupported driver 'mysql'" "usage: unsupported driver" \
+    expect 2 "\-\-driver must be one of sqlite3, pgsql" "usage: unsupported driver" \
         $A --driver mysql --params x org list
+    expect 3 "cannot open the pgsql store" "usage: --driver in any case (PGSQL is pgsql)" \
+        $A --driver PGSQL --params "host=$TMP/no-such-socket-dir" org list
     expect 2 "\-\-driver needs a value" "usage: option without its value" $A --driver
 }
 
+# verify decides what the module decides, with the module's defaults:
+# revocation checking of the whole chain (MAuthCARevocationCheck chain), so
+# it needs CRLs, or --crl-check none, as httpd needs them to start.
 verify_tests() {
-    A="$ADMIN --ca-file $PKI/root.pem"
+    R="$ADMIN --ca-file $PKI/root.pem"
+    A="$R --crl-file $PKI/crls-all.pem"
     expect 0 '^SUCCESS$' "verify: leaf + intermediate" $A verify --chain "$PKI/good-ec-certchain.pem"
     expect 0 '^SUCCESS$' "verify: --leaf with the intermediates in --chain" \
         $A verify --chain "$PKI/good-ec-chain.pem" --leaf "$PKI/good-ec.pem"
     expect 0 '^SUCCESS$' "verify: the curl -E file (key + chain)" $A verify --chain "$PKI/good-ec-full.pem"
     expect 0 '^SUCCESS$' "verify: roots from --ca-path" \
-        $ADMIN --ca-path "$TMP/capath" verify --chain "$PKI/good-ec-certchain.pem"
+        $ADMIN --ca-path "$TMP/capath" --crl-file "$PKI/crls-all.pem" \
+        verify --chain "$PKI/good-ec-certchain.pem"
+    expect 0 '^SUCCESS$' "verify: CRLs from --crl-path" \
+        $R --crl-path "$TMP/crlpath" verify --chain "$PKI/good-ec-certchain.pem"
+    expect 1 '^FAILED:revoked: ' "verify: revoked, CRLs from --crl-path" \
+        $R --crl-path "$TMP/crlpath" verify --chain "$PKI/revoked-certchain.pem"
     expect 1 '^FAILED:expired: Client certificate has expired\.$' "verify: expired" \
         $A verify --chain "$PKI/expired-certchain.pem"
     expect 1 '^FAILED:not-yet-valid: ' "verify: not yet valid" \
@@ -165,27 +178,66 @@ verify_tests() {
     expect 1 '^FAILED:self-signed: ' "verify: self-signed" $A verify --chain "$PKI/selfsigned.pem"
     expect 1 '^FAILED:wrong-purpose: ' "verify: server-only certificate" \
         $A verify --chain "$PKI/serveronly-certchain.pem"
-    expect 1 '^FAILED:revoked: ' "verify: revoked (CRLs given: chain checking by default)" \
-        $A --crl-file "$PKI/crls-all.pem" verify --chain "$PKI/revoked-certchain.pem"
-    expect 1 '^FAILED:issuer-revoked: ' "verify: revoked intermediate" \
-        $A --crl-file "$PKI/crls-all.pem" verify --chain "$PKI/under-revoked-certchain.pem"
-    expect 0 '^SUCCESS$' "verify: --crl-check leaf ignores a revoked intermediate" \
-        $A --crl-file "$PKI/crls-all.pem" --crl-check leaf verify --chain "$PKI/under-revoked-certchain.pem"
-    expect 0 '^SUCCESS$' "verify: revoked leaf passes without CRLs" \
+    expect 1 '^FAILED:revoked: ' "verify: revoked (chain checking by default, as in the module)" \
         $A verify --chain "$PKI/revoked-certchain.pem"
+    expect 1 '^FAILED:issuer-revoked: ' "verify: revoked intermediate (chain checking by default)" \
+        $A verify --chain "$PKI/under-revoked-certchain.pem"
+    expect 1 '^FAILED:issuer-revoked: ' "verify: revoked intermediate with --crl-check chain" \
+        $A --crl-check chain verify --chain "$PKI/under-revoked-certchain.pem"
+    expect 0 '^SUCCESS$' "verify: --crl-check leaf ignores a revoked intermediate" \
+        $A --crl-check leaf verify --chain "$PKI/under-revoked-certchain.pem"
+    expect 1 '^FAILED:revoked: ' "verify: --crl-check leaf still refuses a revoked leaf" \
+        $A --crl-check leaf verify --chain "$PKI/revoked-certchain.pem"
+    expect 0 '^SUCCESS$' "verify: revoked leaf passes with --crl-check none and no CRLs" \
+        $R --crl-check none verify --chain "$PKI/revoked-certchain.pem"
+    expect 0 '^SUCCESS$' "verify: revoked leaf passes with --crl-check none, CRLs given or not" \
+        $A --crl-check none verify --chain "$PKI/revoked-certchain.pem"
+    expect 0 '^SUCCESS$' "verify: --crl-check takes its word in any case (NONE)" \
+        $R --crl-check NONE verify --chain "$PKI/revoked-certchain.pem"
+    expect 1 '^FAILED:revocation-unavailable: ' "verify: a CRL past its nextUpdate fails closed" \
+        $R --crl-file "$PKI/crls-int1-expired.pem" verify --chain "$PKI/good-ec-certchain.pem"
+    expect 1 '^FAILED:revocation-unavailable: ' "verify: no CRL for the leaf's issuer fails closed" \
+        $R --crl-file "$PKI/crls-root-only.pem" verify --chain "$PKI/good-ec-certchain.pem"
     expect 1 '^FAILED:chain-too-long: ' "verify: --depth 2 refuses leaf+2 intermediates" \
         $A verify --chain "$PKI/deep-certchain.pem" --depth 2
     expect 0 '^SUCCESS$' "verify: --depth 3 accepts leaf+2 intermediates" \
         $A verify --chain "$PKI/deep-certchain.pem" --depth 3
+    expect 0 '^SUCCESS$' "verify: the default depth (5, as MAuthVerifyDepth) accepts leaf+2 intermediates" \
+        $A verify --chain "$PKI/deep-certchain.pem"
     expect 2 'verify needs --chain' "verify: --chain is required" $A verify
     expect 2 'give --ca-file or --ca-path' "verify: roots are required" \
-        $ADMIN verify --chain "$PKI/good-ec-certchain.pem"
+        $ADMIN --crl-file "$PKI/crls-all.pem" verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 '^mauth-admin: --crl-file/--crl-check \(the module.s MAuthCARevocationFile/MAuthCARevocationCheck\): revocation checking is on but no CRL is configured' \
+        "verify: no CRL and no --crl-check: refused as httpd refuses to start" \
+        $R verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 'no CRL is configured; give --crl-file or --crl-path, or --crl-check none' \
+        "verify: ... saying what to give" $R verify --chain "$PKI/revoked-certchain.pem"
     expect 2 'no CRL is configured' "verify: --crl-check chain without CRLs" \
-        $A --crl-check chain verify --chain "$PKI/good-ec-certchain.pem"
-    expect 2 'takes chain, leaf or none' "verify: bad --crl-check" \
+        $R --crl-check chain verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 'no CRL is configured' "verify: --crl-check leaf without CRLs" \
+        $R --crl-check leaf verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 "^mauth-admin: --crl-file \(the module.s MAuthCARevocationFile\): cannot read $TMP/missing.crl" \
+        "verify: an unreadable --crl-file is named as option and directive" \
+        $R --crl-file "$TMP/missing.crl" verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 "^mauth-admin: --ca-file \(the module.s MAuthCACertificateFile\): cannot read $TMP/missing.pem" \
+        "verify: an unreadable --ca-file is named as option and directive" \
+        $ADMIN --ca-file "$TMP/missing.pem" --crl-check none verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 "^mauth-admin: --ca-path \(the module.s MAuthCACertificatePath\): directory $TMP/crlpath-empty is empty" \
+        "verify: an empty --ca-path is named as option and directive" \
+        $ADMIN --ca-path "$TMP/crlpath-empty" --crl-check none verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 "^mauth-admin: --crl-path \(the module.s MAuthCARevocationPath\): directory $TMP/crlpath-empty is empty" \
+        "verify: an empty --crl-path is named as option and directive" \
+        $R --crl-path "$TMP/crlpath-empty" verify --chain "$PKI/good-ec-certchain.pem"
+    expect 2 '^mauth-admin: --crl-check must be one of chain, leaf, none$' "verify: bad --crl-check" \
         $A --crl-check all verify --chain "$PKI/good-ec-certchain.pem"
-    expect 2 'from 1 to 100' "verify: bad --depth" \
+    expect 2 '^mauth-admin: --depth must be a number from 1 to 100$' "verify: bad --depth" \
         $A verify --chain "$PKI/good-ec-certchain.pem" --depth x
+    expect 2 'from 1 to 100' "verify: --depth 0" $A verify --chain "$PKI/good-ec-certchain.pem" --depth 0
+    expect 2 'from 1 to 100' "verify: --depth 101" $A verify --chain "$PKI/good-ec-certchain.pem" --depth 101
+    expect 2 'from 1 to 100' "verify: --depth ' 3' (blanks are not a number)" \
+        $A verify --chain "$PKI/good-ec-certchain.pem" --depth ' 3'
+    expect 2 'from 1 to 100' "verify: --depth beyond 64 bits is refused, not saturated" \
+        $A verify --chain "$PKI/good-ec-certchain.pem" --depth 99999999999999999999
 }
 
 # ------------------------------------------------ tests against one store
@@ -193,7 +245,7 @@ verify_tests() {
 store_tests() {
     L=$1
     A="$ADMIN --driver $2 --params $3"
-    T="$A --ca-file $PKI/root.pem"
+    T="$A --ca-file $PKI/root.pem --crl-file $PKI/crls-all.pem"
 
     expect 3 'mauth-admin init' "$L: commands before init point to init" $A org list
     expect 0 'schema version 1 ready' "$L: init creates the schema" $A init
@@ -312,7 +364,13 @@ store_tests() {
         $T cert add --org acme "$PKI/serveronly.pem" --chain "$PKI/serveronly-chain.pem"
     expect 1 'fails chain validation: Client certificate has been revoked' \
         "$L: cert add refuses a revoked certificate" \
-        $T --crl-file "$PKI/crls-all.pem" cert add --org acme "$PKI/revoked.pem" --chain "$PKI/revoked-chain.pem"
+        $T cert add --org acme "$PKI/revoked.pem" --chain "$PKI/revoked-chain.pem"
+    expect 1 'fails chain validation: Client certificate has been revoked' \
+        "$L: cert add refuses a revoked certificate, CRLs from --crl-path" \
+        $A --ca-file "$PKI/root.pem" --crl-path "$TMP/crlpath" cert add --org acme "$PKI/revoked.pem" --chain "$PKI/revoked-chain.pem"
+    expect 2 'revocation checking is on but no CRL is configured' \
+        "$L: cert add without a CRL is refused, as the module refuses to start" \
+        $A --ca-file "$PKI/root.pem" cert add --org acme "$PKI/good-ec.pem" --chain "$PKI/good-ec-chain.pem"
     : >"$TMP/empty.pem"
     expect 1 'holds no PEM certificate' "$L: cert add refuses a file without a certificate" \
         $T cert add --org acme "$TMP/empty.pem"
@@ -342,9 +400,10 @@ store_tests() {
     expect 0 "uploaded $alice2_fp for organisation 'acme'" "$L: cert add for an organisation" \
         $T cert add --org acme "$PKI/alice2.pem" --chain "$PKI/alice2-chain.pem"
     expect 0 "uploaded $bob_fp for user 'bob'" "$L: cert add with roots from --ca-path" \
-        $ADMIN --driver $2 --params $3 --ca-path "$TMP/capath" cert add --user bob "$PKI/bob.pem" --chain "$PKI/bob-chain.pem"
+        $ADMIN --driver $2 --params $3 --ca-path "$TMP/capath" --crl-file "$PKI/crls-all.pem" \
+        cert add --user bob "$PKI/bob.pem" --chain "$PKI/bob-chain.pem"
     expect 0 "uploaded $carol_fp for user 'carol'" "$L: cert add with CRLs, not revoked" \
-        $T --crl-file "$PKI/crls-all.pem" cert add --user carol "$PKI/carol.pem" --chain "$PKI/carol-chain.pem"
+        $T cert add --user carol "$PKI/carol.pem" --chain "$PKI/carol-chain.pem"
     expect 0 "uploaded $carol_fp for organisation 'globex'" "$L: the same certificate for another owner" \
         $T cert add --org globex "$PKI/carol.pem" --chain "$PKI/carol-chain.pem"
     expect 0 "uploaded .* for user 'dave'" "$L: an RSA certificate" \
@@ -435,7 +494,10 @@ store_tests() {
     expect 1 'already in use' "$L: session create refuses a token in use" \
         $A session create alice --token "$evil_token"
     expect 1 "no user named 'nobody'" "$L: session create for an unknown user" $A session create nobody
-    expect 2 '\-\-ttl takes a number' "$L: session create with a bad --ttl" $A session create alice --ttl soon
+    expect 2 '^mauth-admin: --ttl must be a number from -31622400 to 31622400$' \
+        "$L: session create with a bad --ttl" $A session create alice --ttl soon
+    expect 2 '\-\-ttl must be a number' "$L: session create with a --ttl beyond a year" \
+        $A session create alice --ttl 31622401
     expect_json "$L: session create --json is JSON" $A session create alice --json --ttl 60
 
     # sessions: list and end
