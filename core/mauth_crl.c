@@ -297,30 +297,24 @@ static apr_status_t crl_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t len,
-                             const char *source, mauth_crl_t **out, const char **err)
+/* The outer CertificateList: TBSCertList, signature algorithm, signature. */
+static apr_status_t parse_outer(mauth_crl_t *crl, der_item_t *tbs, const char **err)
 {
-    der_reader_t top = {der, der + len}, outer, tbs;
-    der_item_t whole, item, sig_alg, signature;
-    const unsigned char *name_p;
-    mauth_crl_t *crl = apr_pcalloc(p, sizeof(*crl));
-    apr_status_t rv;
+    der_reader_t top = {crl->der, crl->der + crl->der_len}, outer;
+    der_item_t whole, sig_alg, signature;
 
-    crl->source = source;
-    crl->der = der;
-    crl->der_len = len;
     if (!der_read(&top, &whole) || whole.tag != DER_SEQUENCE || top.p != top.end) {
         return parse_fail(err, "not a DER CertificateList");
     }
     der_enter(&outer, &whole);
-    if (!der_read(&outer, &item) || item.tag != DER_SEQUENCE
+    if (!der_read(&outer, tbs) || tbs->tag != DER_SEQUENCE
         || !der_read(&outer, &sig_alg) || sig_alg.tag != DER_SEQUENCE
         || !der_read(&outer, &signature) || signature.tag != DER_BIT_STRING
         || signature.len < 1 || signature.value[0] > 7 || outer.p != outer.end) {
         return parse_fail(err, "malformed CertificateList");
     }
-    crl->tbs = item.start;
-    crl->tbs_len = item.total;
+    crl->tbs = tbs->start;
+    crl->tbs_len = tbs->total;
     crl->sig_alg = sig_alg.start;
     crl->sig_alg_len = sig_alg.total;
     /* A signature whose BIT STRING declares unused bits is no signature any
@@ -330,17 +324,25 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
     crl->signature_unused_bits = signature.value[0];
     crl->signature = signature.value + 1;
     crl->signature_len = signature.len - 1;
+    return APR_SUCCESS;
+}
 
-    der_enter(&tbs, &item);
-    if (der_peek_tag(&tbs) == DER_INTEGER && !der_read(&tbs, &item)) {
+/* version, signature, issuer, thisUpdate, nextUpdate. */
+static apr_status_t parse_tbs_head(apr_pool_t *p, mauth_crl_t *crl, der_reader_t *tbs,
+                                   const char **err)
+{
+    der_item_t item;
+    const unsigned char *name_p;
+
+    if (der_peek_tag(tbs) == DER_INTEGER && !der_read(tbs, &item)) {
         return parse_fail(err, "malformed version");
     }
     /* the inner signature algorithm must repeat the outer one */
-    if (!der_read(&tbs, &item) || item.tag != DER_SEQUENCE
-        || item.total != sig_alg.total || memcmp(item.start, sig_alg.start, item.total)) {
+    if (!der_read(tbs, &item) || item.tag != DER_SEQUENCE
+        || item.total != crl->sig_alg_len || memcmp(item.start, crl->sig_alg, item.total)) {
         return parse_fail(err, "signature algorithms disagree");
     }
-    if (!der_read(&tbs, &item) || item.tag != DER_SEQUENCE) {
+    if (!der_read(tbs, &item) || item.tag != DER_SEQUENCE) {
         return parse_fail(err, "malformed issuer name");
     }
     name_p = item.start;
@@ -349,16 +351,26 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
         return parse_fail(err, "malformed issuer name");
     }
     apr_pool_cleanup_register(p, crl, crl_cleanup, apr_pool_cleanup_null);
-    if (!der_read(&tbs, &item) || !der_time(&item, &crl->this_update)) {
+    if (!der_read(tbs, &item) || !der_time(&item, &crl->this_update)) {
         return parse_fail(err, "malformed thisUpdate");
     }
-    if (der_peek_tag(&tbs) == DER_UTCTIME || der_peek_tag(&tbs) == DER_GENERALIZED) {
-        if (!der_read(&tbs, &item) || !der_time(&item, &crl->next_update)) {
-            return parse_fail(err, "malformed nextUpdate");
-        }
+    if ((der_peek_tag(tbs) == DER_UTCTIME || der_peek_tag(tbs) == DER_GENERALIZED)
+        && (!der_read(tbs, &item) || !der_time(&item, &crl->next_update))) {
+        return parse_fail(err, "malformed nextUpdate");
     }
-    if (der_peek_tag(&tbs) == DER_SEQUENCE) {
-        if (!der_read(&tbs, &item)) {
+    return APR_SUCCESS;
+}
+
+/* revokedCertificates and crlExtensions, up to the end of the TBSCertList. */
+static apr_status_t parse_tbs_tail(apr_pool_t *p, mauth_crl_t *crl, der_reader_t *tbs,
+                                   const char **err)
+{
+    der_item_t item, extensions;
+    der_reader_t explicit;
+    apr_status_t rv;
+
+    if (der_peek_tag(tbs) == DER_SEQUENCE) {
+        if (!der_read(tbs, &item)) {
             return parse_fail(err, "malformed revoked certificates");
         }
         if ((rv = index_revoked(p, crl, &item, err)) != APR_SUCCESS) {
@@ -368,10 +380,8 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
     else {
         crl->revoked = apr_palloc(p, sizeof(uint32_t));
     }
-    if (der_peek_tag(&tbs) == DER_CRL_EXTENSIONS) {
-        der_reader_t explicit;
-        der_item_t extensions;
-        if (!der_read(&tbs, &item)) {
+    if (der_peek_tag(tbs) == DER_CRL_EXTENSIONS) {
+        if (!der_read(tbs, &item)) {
             return parse_fail(err, "malformed CRL extensions");
         }
         der_enter(&explicit, &item);
@@ -380,24 +390,51 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
             return parse_fail(err, "malformed CRL extensions");
         }
     }
-    if (tbs.p != tbs.end) {
+    if (tbs->p != tbs->end) {
         return parse_fail(err, "trailing data in TBSCertList");
     }
-    {
-        const unsigned char *alg_p = crl->sig_alg;
-        X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &alg_p, (long)crl->sig_alg_len);
-        int md_nid, pkey_nid;
-        if (alg == NULL) {
-            return parse_fail(err, "malformed signature algorithm");
-        }
-        if (!OBJ_find_sigid_algs(OBJ_obj2nid(alg->algorithm), &md_nid, &pkey_nid)
-            || pkey_nid == NID_rsassaPss) {
-            crl->complex_why = "its signature scheme needs parameters";
-        }
-        X509_ALGOR_free(alg);
+    return APR_SUCCESS;
+}
+
+/* A signature scheme with parameters (RSASSA-PSS) is OpenSSL's to check. */
+static apr_status_t check_signature_scheme(mauth_crl_t *crl, const char **err)
+{
+    const unsigned char *alg_p = crl->sig_alg;
+    X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &alg_p, (long)crl->sig_alg_len);
+    int md_nid, pkey_nid;
+
+    if (alg == NULL) {
+        return parse_fail(err, "malformed signature algorithm");
     }
-    if ((rv = apr_thread_mutex_create(&crl->memo_lock, APR_THREAD_MUTEX_DEFAULT, p))
-        != APR_SUCCESS) {
+    if (!OBJ_find_sigid_algs(OBJ_obj2nid(alg->algorithm), &md_nid, &pkey_nid)
+        || pkey_nid == NID_rsassaPss) {
+        crl->complex_why = "its signature scheme needs parameters";
+    }
+    X509_ALGOR_free(alg);
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t len,
+                             const char *source, mauth_crl_t **out, const char **err)
+{
+    mauth_crl_t *crl = apr_pcalloc(p, sizeof(*crl));
+    der_item_t tbs_item;
+    der_reader_t tbs;
+    apr_status_t rv;
+
+    crl->source = source;
+    crl->der = der;
+    crl->der_len = len;
+    if ((rv = parse_outer(crl, &tbs_item, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    der_enter(&tbs, &tbs_item);
+    if ((rv = parse_tbs_head(p, crl, &tbs, err)) != APR_SUCCESS
+        || (rv = parse_tbs_tail(p, crl, &tbs, err)) != APR_SUCCESS
+        || (rv = check_signature_scheme(crl, err)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (apr_thread_mutex_create(&crl->memo_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
         return parse_fail(err, "cannot create a mutex");
     }
     *out = crl;
