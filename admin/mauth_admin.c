@@ -1120,6 +1120,62 @@ static int cmd_session_list(context_t *c)
 }
 
 /* What the module would find for a user: the same queries, the same now. */
+/* What lookup prints: the user, and the certificate's match when asked. */
+static void print_lookup(const options_t *o, const mauth_store_user_t *user,
+                         const mauth_cert_info_t *info, mauth_store_status_e cert_status,
+                         const mauth_store_match_t *match)
+{
+    if (o->json) {
+        fputs("{\"username\":", stdout);
+        json_string(user->username);
+        fputs(",\"org\":", stdout);
+        json_string(user->org_name);
+        printf(",\"org_mutual_auth_enabled\":%s,\"permission\":%s,\"enforced\":%s",
+               json_bool(user->org_mutual_auth), json_bool(user->user_permission),
+               json_bool(user->enforced));
+        if (o->cert) {
+            fputs(",\"certificate\":", stdout);
+            json_string(info->fingerprint);
+            printf(",\"registered\":%s", json_bool(cert_status == MAUTH_STORE_OK));
+            if (cert_status == MAUTH_STORE_OK) {
+                printf(",\"registered_for\":\"%s\"", match->org_wide ? "org" : "user");
+            }
+        }
+        puts("}");
+        return;
+    }
+    printf("user         %s\norganisation %s (mutual authentication %s)\n"
+           "permission   %s\nenforced     %s\n", user->username, user->org_name,
+           user->org_mutual_auth ? "on" : "off", yes_no(user->user_permission),
+           yes_no(user->enforced));
+    if (o->cert) {
+        printf("certificate  %s: %s\n", info->fingerprint,
+               cert_status != MAUTH_STORE_OK ? "not registered for this user"
+               : match->org_wide ? "registered for the organisation"
+               : "registered for the user");
+    }
+}
+
+/* The facts of --cert LEAF.pem's first certificate. */
+static int read_lookup_cert(context_t *c, mauth_cert_info_t *info)
+{
+    mauth_pem_file_t pem;
+    const char *err = NULL;
+
+    memset(info, 0, sizeof(*info));
+    if (!c->options->cert) {
+        return EXIT_DONE;
+    }
+    if (mauth_pem_read(c->pool, c->options->cert, &pem, &err) != 0) {
+        return usage_error("%s", err);
+    }
+    if (sk_X509_num(pem.certs) == 0) {
+        return usage_error("%s holds no certificate", c->options->cert);
+    }
+    mauth_cert_info(c->pool, sk_X509_value(pem.certs, 0), info);
+    return EXIT_DONE;
+}
+
 static int cmd_lookup(context_t *c)
 {
     options_t *o = c->options;
@@ -1127,24 +1183,17 @@ static int cmd_lookup(context_t *c)
     mauth_store_user_t user;
     mauth_store_match_t match;
     mauth_store_status_e status, cert_status = MAUTH_STORE_NOT_FOUND;
-    mauth_pem_file_t pem;
     mauth_cert_info_t info;
     apr_time_t now = apr_time_now();
     const char *label = NULL;          /* the default query */
     const char *err = NULL;
+    int rc;
 
     if ((o->user != NULL) == (o->session != NULL)) {
         return usage_error("lookup needs exactly one of --user USERNAME or --session TOKEN");
     }
-    memset(&info, 0, sizeof(info));
-    if (o->cert) {
-        if (mauth_pem_read(c->pool, o->cert, &pem, &err) != 0) {
-            return usage_error("%s", err);
-        }
-        if (sk_X509_num(pem.certs) == 0) {
-            return usage_error("%s holds no certificate", o->cert);
-        }
-        mauth_cert_info(c->pool, sk_X509_value(pem.certs, 0), &info);
+    if ((rc = read_lookup_cert(c, &info)) != EXIT_DONE) {
+        return rc;
     }
     if (o->query) {
         /* An operator's replacement query, under a label of its own as the
@@ -1161,55 +1210,21 @@ static int cmd_lookup(context_t *c)
                                       label, o->user, &user, &err)
            : mauth_store_user_by_session(c->pool, s->driver, s->handle, s->prepared,
                                          label, o->session, now, &user, &err);
-    if (status == MAUTH_STORE_ERROR) {
-        complain("store error: %s", err);
-        return EXIT_STORE;
-    }
     if (status == MAUTH_STORE_NOT_FOUND) {
         complain(o->user ? "no user named '%s'" : "no live session with token '%s'",
                  o->user ? o->user : o->session);
         return EXIT_REFUSED;
     }
-    if (o->cert) {
-        cert_status = mauth_store_certificate_matches(c->pool, s->driver, s->handle,
-                                                      s->prepared, &user,
-                                                      info.fingerprint, now,
-                                                      &match, &err);
-        if (cert_status == MAUTH_STORE_ERROR) {
-            complain("store error: %s", err);
-            return EXIT_STORE;
-        }
+    if (status == MAUTH_STORE_OK && o->cert) {
+        status = cert_status = mauth_store_certificate_matches(
+            c->pool, s->driver, s->handle, s->prepared, &user, info.fingerprint, now, &match,
+            &err);
     }
-    if (o->json) {
-        fputs("{\"username\":", stdout);
-        json_string(user.username);
-        fputs(",\"org\":", stdout);
-        json_string(user.org_name);
-        printf(",\"org_mutual_auth_enabled\":%s,\"permission\":%s,\"enforced\":%s",
-               json_bool(user.org_mutual_auth), json_bool(user.user_permission),
-               json_bool(user.enforced));
-        if (o->cert) {
-            fputs(",\"certificate\":", stdout);
-            json_string(info.fingerprint);
-            printf(",\"registered\":%s", json_bool(cert_status == MAUTH_STORE_OK));
-            if (cert_status == MAUTH_STORE_OK) {
-                printf(",\"registered_for\":\"%s\"", match.org_wide ? "org" : "user");
-            }
-        }
-        puts("}");
+    if (status == MAUTH_STORE_ERROR) {
+        complain("store error: %s", err);
+        return EXIT_STORE;
     }
-    else {
-        printf("user         %s\norganisation %s (mutual authentication %s)\n"
-               "permission   %s\nenforced     %s\n", user.username, user.org_name,
-               user.org_mutual_auth ? "on" : "off", yes_no(user.user_permission),
-               yes_no(user.enforced));
-        if (o->cert) {
-            printf("certificate  %s: %s\n", info.fingerprint,
-                   cert_status != MAUTH_STORE_OK ? "not registered for this user"
-                   : match.org_wide ? "registered for the organisation"
-                   : "registered for the user");
-        }
-    }
+    print_lookup(o, &user, &info, cert_status, &match);
     return o->cert && cert_status != MAUTH_STORE_OK ? EXIT_REFUSED : EXIT_DONE;
 }
 
@@ -1304,30 +1319,15 @@ static const command_t commands[] = {
     { NULL, NULL, 0, NULL, NO_STORE, NULL }
 };
 
-static int run(apr_pool_t *p, int argc, const char *const *argv)
+/* The command the words name, its arguments and options checked. */
+static int find_command(apr_pool_t *p, const options_t *options, const command_t **found,
+                        int *used)
 {
-    options_t options;
-    context_t context;
+    const char **words = (const char **)options->words->elts;
+    int nwords = options->words->nelts, i;
     const command_t *command;
-    const char **words;
-    const char *option;
-    const char *err = NULL;
-    mauth_store_status_e status;
-    int nwords, used, i, rv, driver;
+    const char *name;
 
-    if ((rv = parse_options(p, argc, argv, &options)) != EXIT_DONE) {
-        return rv;
-    }
-    words = (const char **)options.words->elts;
-    nwords = options.words->nelts;
-    if (options.help || (nwords == 1 && strcmp(words[0], "help") == 0)) {
-        printf(usage_text, DEFAULT_SESSION_TTL, MAUTH_DEFAULT_VERIFY_DEPTH);
-        return EXIT_DONE;
-    }
-    if (nwords == 0) {
-        fprintf(stderr, usage_text, DEFAULT_SESSION_TTL, MAUTH_DEFAULT_VERIFY_DEPTH);
-        return EXIT_USAGE;
-    }
     for (command = commands; command->word1; command++) {
         if (strcmp(command->word1, words[0]) == 0
             && (!command->word2 || (nwords > 1 && strcmp(command->word2, words[1]) == 0))) {
@@ -1338,57 +1338,89 @@ static int run(apr_pool_t *p, int argc, const char *const *argv)
         return usage_error("unknown command '%s%s%s'", words[0],
                            nwords > 1 ? " " : "", nwords > 1 ? words[1] : "");
     }
-    used = command->word2 ? 2 : 1;
-    if (command->nargs < 0 && nwords - used > 1) {
-        return usage_error("'%s%s%s' takes at most 1 argument, %d given", command->word1,
-                           command->word2 ? " " : "",
-                           command->word2 ? command->word2 : "", nwords - used);
+    *used = command->word2 ? 2 : 1;
+    name = apr_pstrcat(p, command->word1, command->word2 ? " " : "",
+                       command->word2 ? command->word2 : "", NULL);
+    if (command->nargs < 0 && nwords - *used > 1) {
+        return usage_error("'%s' takes at most 1 argument, %d given", name, nwords - *used);
     }
-    if (command->nargs >= 0 && nwords - used != command->nargs) {
-        return usage_error("'%s%s%s' takes %d argument%s, %d given", command->word1,
-                           command->word2 ? " " : "",
-                           command->word2 ? command->word2 : "", command->nargs,
-                           command->nargs == 1 ? "" : "s", nwords - used);
+    if (command->nargs >= 0 && nwords - *used != command->nargs) {
+        return usage_error("'%s' takes %d argument%s, %d given", name, command->nargs,
+                           command->nargs == 1 ? "" : "s", nwords - *used);
     }
-    for (i = 0; i < options.command_options->nelts; i++) {
-        option = APR_ARRAY_IDX(options.command_options, i, const char *);
+    for (i = 0; i < options->command_options->nelts; i++) {
+        const char *option = APR_ARRAY_IDX(options->command_options, i, const char *);
         if (!strstr(command->options, apr_pstrcat(p, " ", option, " ", NULL))) {
-            return usage_error("--%s does not apply to '%s%s%s'", option,
-                               command->word1, command->word2 ? " " : "",
-                               command->word2 ? command->word2 : "");
+            return usage_error("--%s does not apply to '%s'", option, name);
         }
     }
+    *found = command;
+    return EXIT_DONE;
+}
 
+/* The store a command needs, opened (and its schema checked). */
+static int open_store(context_t *context, const command_t *command)
+{
+    const options_t *options = context->options;
+    const char *err = NULL;
+    mauth_store_status_e status;
+    int driver, rv;
+
+    if ((err = mauth_parse_keyword(context->pool, "--driver", options->driver, drivers,
+                                   &driver)) != NULL) {
+        return usage_error("%s", err);
+    }
+    if (!options->params) {
+        return usage_error("--params is required: the database file (sqlite3) "
+                           "or connection string (pgsql)");
+    }
+    status = mauth_admin_open(context->pool, drivers[driver], options->params,
+                              command->store == CREATE_STORE, &context->store, &err);
+    if (status != MAUTH_STORE_OK) {
+        complain("%s", err);
+        return EXIT_STORE;
+    }
+    if (command->store == OPEN_STORE
+        && (status = mauth_admin_check_schema(context->store)) != MAUTH_STORE_OK) {
+        rv = store_failed(context->store, status);
+        mauth_admin_close(context->store);
+        context->store = NULL;
+        return rv;
+    }
+    return EXIT_DONE;
+}
+
+static int run(apr_pool_t *p, int argc, const char *const *argv)
+{
+    options_t options;
+    context_t context;
+    const command_t *command = NULL;
+    int used = 0, rv;
+
+    if ((rv = parse_options(p, argc, argv, &options)) != EXIT_DONE) {
+        return rv;
+    }
+    if (options.help || (options.words->nelts == 1
+                         && strcmp(APR_ARRAY_IDX(options.words, 0, const char *), "help") == 0)) {
+        printf(usage_text, DEFAULT_SESSION_TTL, MAUTH_DEFAULT_VERIFY_DEPTH);
+        return EXIT_DONE;
+    }
+    if (options.words->nelts == 0) {
+        fprintf(stderr, usage_text, DEFAULT_SESSION_TTL, MAUTH_DEFAULT_VERIFY_DEPTH);
+        return EXIT_USAGE;
+    }
+    if ((rv = find_command(p, &options, &command, &used)) != EXIT_DONE) {
+        return rv;
+    }
     memset(&context, 0, sizeof(context));
     context.pool = p;
     context.options = &options;
-    context.args = words + used;
-    context.nargs = nwords - used;
+    context.args = (const char **)options.words->elts + used;
+    context.nargs = options.words->nelts - used;
     context.log.fn = log_to_stderr;
     context.log.level = options.verbose ? MAUTH_LOG_DEBUG : MAUTH_LOG_WARNING;
-
-    if (command->store != NO_STORE) {
-        if ((err = mauth_parse_keyword(p, "--driver", options.driver, drivers,
-                                       &driver)) != NULL) {
-            return usage_error("%s", err);
-        }
-        if (!options.params) {
-            return usage_error("--params is required: the database file (sqlite3) "
-                               "or connection string (pgsql)");
-        }
-        status = mauth_admin_open(p, drivers[driver], options.params,
-                                  command->store == CREATE_STORE,
-                                  &context.store, &err);
-        if (status != MAUTH_STORE_OK) {
-            complain("%s", err);
-            return EXIT_STORE;
-        }
-        if (command->store == OPEN_STORE
-            && (status = mauth_admin_check_schema(context.store)) != MAUTH_STORE_OK) {
-            rv = store_failed(context.store, status);
-            mauth_admin_close(context.store);
-            return rv;
-        }
+    if (command->store != NO_STORE && (rv = open_store(&context, command)) != EXIT_DONE) {
+        return rv;
     }
     rv = command->fn(&context);
     if (context.store) {
