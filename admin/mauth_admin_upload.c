@@ -140,41 +140,113 @@ static const char *leaf_pem(apr_pool_t *p, X509 *leaf)
     return text;
 }
 
+/* The file holds one certificate and no key: *leaf. */
+static int one_certificate(apr_pool_t *p, const char *path, X509 **leaf, const char **why)
+{
+    mauth_pem_file_t file;
+    const char *err = NULL;
+    int count;
+
+    if (mauth_pem_read(p, path, &file, &err) != 0) {
+        *why = err;
+        return 0;
+    }
+    count = sk_X509_num(file.certs);
+    if (file.private_keys > 0) {
+        *why = apr_psprintf(p, "%s holds a private key: upload the client "
+                            "certificate alone and keep the key with the client", path);
+    }
+    else if (count == 0) {
+        *why = apr_psprintf(p, "%s holds no PEM certificate", path);
+    }
+    else if (count > 1) {
+        *why = apr_psprintf(p, "%s holds %d certificates (a chain): upload the "
+                            "client certificate alone (intermediates may be "
+                            "given with --chain for the check)", path, count);
+    }
+    else {
+        *leaf = sk_X509_value(file.certs, 0);
+        return 1;
+    }
+    return 0;
+}
+
+/* The seed's rules for the certificate itself: a client certificate, not
+ * a CA's nor self-signed, valid now, for client authentication. */
+static int is_client_certificate(apr_pool_t *p, const mauth_upload_t *upload,
+                                 apr_int64_t now_unix, const char **why)
+{
+    X509 *leaf = upload->leaf;
+    const char *subject = upload->info.subject_dn;
+
+    if (X509_get_extension_flags(leaf) & EXFLAG_CA) {
+        *why = apr_psprintf(p, "%s is a CA certificate (basicConstraints CA:TRUE), "
+                            "not a client certificate", subject);
+    }
+    else if (X509_self_signed(leaf, 0) == 1) {
+        *why = apr_psprintf(p, "%s is self-signed: a client certificate must be "
+                            "issued by a CA under the configured roots", subject);
+    }
+    else if (upload->not_before > now_unix) {
+        *why = apr_psprintf(p, "%s is not yet valid: its validity starts %s", subject,
+                            date_text(p, upload->not_before));
+    }
+    else if (upload->not_after < now_unix) {
+        *why = apr_psprintf(p, "%s has expired: its validity ended %s", subject,
+                            date_text(p, upload->not_after));
+    }
+    else if (X509_check_purpose(leaf, X509_PURPOSE_SSL_CLIENT, 0) != 1) {
+        *why = apr_psprintf(p, "%s is not valid for client authentication "
+                            "(its extendedKeyUsage or keyUsage excludes clientAuth)", subject);
+    }
+    else {
+        return 1;
+    }
+    return 0;
+}
+
+/* The certificate chains to the configured roots, as the module judges. */
+static int chains_to_roots(apr_pool_t *p, const mauth_upload_t *upload,
+                           const char *chain_path, const mauth_trust_t *trust,
+                           apr_time_t now, const mauth_logger_t *log, const char **why)
+{
+    mauth_pem_file_t chain;
+    mauth_verdict_t verdict;
+    const char *err = NULL;
+    int unchained;
+
+    memset(&chain, 0, sizeof(chain));
+    if (chain_path && mauth_pem_read(p, chain_path, &chain, &err) != 0) {
+        *why = err;
+        return 0;
+    }
+    mauth_verify_chain(trust, upload->leaf, chain_path ? chain.certs : NULL, now, log,
+                       &verdict);
+    if (verdict.status == MAUTH_VERIFY_SUCCESS) {
+        return 1;
+    }
+    unchained = verdict.reason == MAUTH_REASON_UNTRUSTED
+                || verdict.reason == MAUTH_REASON_SELF_SIGNED
+                || verdict.reason == MAUTH_REASON_BAD_SIGNATURE;
+    *why = apr_psprintf(p, "%s %s: %s (%s)", upload->info.subject_dn,
+                        unchained ? "does not chain to the configured roots"
+                                  : "fails chain validation",
+                        mauth_reason_sentence(verdict.reason),
+                        mauth_reason_token(verdict.reason));
+    return 0;
+}
+
 int mauth_upload_check(apr_pool_t *p, const char *path, const char *chain_path,
                        const mauth_trust_t *trust, apr_time_t now,
                        const mauth_logger_t *log,
                        mauth_upload_t *upload, const char **why)
 {
-    mauth_pem_file_t file, chain;
-    mauth_verdict_t verdict;
-    apr_int64_t now_unix = apr_time_sec(now);
-    X509 *leaf;
-    const char *err = NULL;
-    int count;
+    X509 *leaf = NULL;
 
     memset(upload, 0, sizeof(*upload));
-    if (mauth_pem_read(p, path, &file, &err) != 0) {
-        *why = err;
+    if (!one_certificate(p, path, &leaf, why)) {
         return 1;
     }
-    count = sk_X509_num(file.certs);
-    if (file.private_keys > 0) {
-        *why = apr_psprintf(p, "%s holds a private key: upload the client "
-                            "certificate alone and keep the key with the client",
-                            path);
-        return 1;
-    }
-    if (count == 0) {
-        *why = apr_psprintf(p, "%s holds no PEM certificate", path);
-        return 1;
-    }
-    if (count > 1) {
-        *why = apr_psprintf(p, "%s holds %d certificates (a chain): upload the "
-                            "client certificate alone (intermediates may be "
-                            "given with --chain for the check)", path, count);
-        return 1;
-    }
-    leaf = sk_X509_value(file.certs, 0);
     mauth_cert_info(p, leaf, &upload->info);
     if (strlen(upload->info.fingerprint) != MAUTH_FINGERPRINT_HEX_LEN) {
         *why = apr_psprintf(p, "cannot compute the SHA-256 of %s: %s", path,
@@ -184,52 +256,8 @@ int mauth_upload_check(apr_pool_t *p, const char *path, const char *chain_path,
     upload->leaf = leaf;
     upload->not_before = mauth_asn1_time_unix(X509_get0_notBefore(leaf));
     upload->not_after = mauth_asn1_time_unix(X509_get0_notAfter(leaf));
-
-    if (X509_get_extension_flags(leaf) & EXFLAG_CA) {
-        *why = apr_psprintf(p, "%s is a CA certificate (basicConstraints CA:TRUE), "
-                            "not a client certificate", upload->info.subject_dn);
-        return 1;
-    }
-    if (X509_self_signed(leaf, 0) == 1) {
-        *why = apr_psprintf(p, "%s is self-signed: a client certificate must be "
-                            "issued by a CA under the configured roots",
-                            upload->info.subject_dn);
-        return 1;
-    }
-    if (upload->not_before > now_unix) {
-        *why = apr_psprintf(p, "%s is not yet valid: its validity starts %s",
-                            upload->info.subject_dn,
-                            date_text(p, upload->not_before));
-        return 1;
-    }
-    if (upload->not_after < now_unix) {
-        *why = apr_psprintf(p, "%s has expired: its validity ended %s",
-                            upload->info.subject_dn, date_text(p, upload->not_after));
-        return 1;
-    }
-    if (X509_check_purpose(leaf, X509_PURPOSE_SSL_CLIENT, 0) != 1) {
-        *why = apr_psprintf(p, "%s is not valid for client authentication "
-                            "(its extendedKeyUsage or keyUsage excludes clientAuth)",
-                            upload->info.subject_dn);
-        return 1;
-    }
-
-    memset(&chain, 0, sizeof(chain));
-    if (chain_path && mauth_pem_read(p, chain_path, &chain, &err) != 0) {
-        *why = err;
-        return 1;
-    }
-    mauth_verify_chain(trust, leaf, chain_path ? chain.certs : NULL, now, log,
-                       &verdict);
-    if (verdict.status != MAUTH_VERIFY_SUCCESS) {
-        int unchained = verdict.reason == MAUTH_REASON_UNTRUSTED
-                        || verdict.reason == MAUTH_REASON_SELF_SIGNED
-                        || verdict.reason == MAUTH_REASON_BAD_SIGNATURE;
-        *why = apr_psprintf(p, "%s %s: %s (%s)", upload->info.subject_dn,
-                            unchained ? "does not chain to the configured roots"
-                                      : "fails chain validation",
-                            mauth_reason_sentence(verdict.reason),
-                            mauth_reason_token(verdict.reason));
+    if (!is_client_certificate(p, upload, apr_time_sec(now), why)
+        || !chains_to_roots(p, upload, chain_path, trust, now, log, why)) {
         return 1;
     }
     upload->pem = leaf_pem(p, leaf);
