@@ -298,17 +298,6 @@ static void json_string(const char *text)
     putchar('"');
 }
 
-static const char *iso_time(apr_pool_t *p, apr_int64_t when)
-{
-    char text[32];
-    time_t t = (time_t)when;
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return apr_pstrdup(p, text);
-}
-
 /* A plain text table: columns padded to their widest cell. */
 typedef struct {
     int ncols;
@@ -826,8 +815,8 @@ static int cmd_cert_add(context_t *c)
     }
     printf("uploaded %s for %s '%s'\n  subject %s\n  issuer  %s\n  valid   %s .. %s\n",
            cert.sha256, o->user ? "user" : "organisation", o->user ? o->user : o->org,
-           cert.subject, cert.issuer, iso_time(c->pool, cert.not_before),
-           iso_time(c->pool, cert.not_after));
+           cert.subject, cert.issuer, mauth_iso_time(c->pool, cert.not_before),
+           mauth_iso_time(c->pool, cert.not_after));
     return EXIT_DONE;
 }
 
@@ -877,10 +866,10 @@ static int cmd_cert_list(context_t *c)
                    "\"not_before_unix\":%" APR_INT64_T_FMT ","
                    "\"not_after_unix\":%" APR_INT64_T_FMT ","
                    "\"active\":%s,\"state\":\"%s\",\"created\":\"%s\"}",
-                   iso_time(c->pool, cert->not_before),
-                   iso_time(c->pool, cert->not_after),
+                   mauth_iso_time(c->pool, cert->not_before),
+                   mauth_iso_time(c->pool, cert->not_after),
                    cert->not_before, cert->not_after, json_bool(cert->active),
-                   cert_state(cert, now), iso_time(c->pool, cert->created));
+                   cert_state(cert, now), mauth_iso_time(c->pool, cert->created));
         }
         puts("]");
         return EXIT_DONE;
@@ -901,8 +890,8 @@ static int cmd_cert_list(context_t *c)
         printf("subject  %s\nissuer   %s\nserial   %s\n"
                "valid    %s .. %s (%s)\nuploaded %s\n",
                cert->subject, cert->issuer, cert->serial,
-               iso_time(c->pool, cert->not_before), iso_time(c->pool, cert->not_after),
-               cert_state(cert, now), iso_time(c->pool, cert->created));
+               mauth_iso_time(c->pool, cert->not_before), mauth_iso_time(c->pool, cert->not_after),
+               cert_state(cert, now), mauth_iso_time(c->pool, cert->created));
     }
     return EXIT_DONE;
 }
@@ -1004,7 +993,7 @@ static int cmd_session_create(context_t *c)
         fputs(",\"username\":", stdout);
         json_string(c->args[0]);
         printf(",\"expires\":\"%s\",\"expires_unix\":%" APR_INT64_T_FMT "}\n",
-               iso_time(c->pool, now + ttl), now + ttl);
+               mauth_iso_time(c->pool, now + ttl), now + ttl);
     }
     else {
         puts(token);
@@ -1096,8 +1085,8 @@ static int cmd_session_list(context_t *c)
             json_string(session->org_name);
             printf(",\"created\":\"%s\",\"created_unix\":%" APR_INT64_T_FMT
                    ",\"expires\":\"%s\",\"expires_unix\":%" APR_INT64_T_FMT "}",
-                   iso_time(c->pool, session->created), session->created,
-                   iso_time(c->pool, session->expires), session->expires);
+                   mauth_iso_time(c->pool, session->created), session->created,
+                   mauth_iso_time(c->pool, session->expires), session->expires);
         }
         puts("]");
         return EXIT_DONE;
@@ -1113,7 +1102,7 @@ static int cmd_session_list(context_t *c)
         table_add(c->pool, table,
                   o->show_tokens ? session->token : session_name(c->pool, session->token, 0),
                   session->username, session->org_name,
-                  iso_time(c->pool, session->created), iso_time(c->pool, session->expires));
+                  mauth_iso_time(c->pool, session->created), mauth_iso_time(c->pool, session->expires));
     }
     table_print(table);
     return EXIT_DONE;

@@ -49,4 +49,7 @@ int mauth_upload_check(apr_pool_t *p, const char *path, const char *chain_path,
                        const mauth_logger_t *log,
                        mauth_upload_t *upload, const char **why);
 
+/* A time in seconds since the epoch as ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z. */
+const char *mauth_iso_time(apr_pool_t *p, apr_int64_t when);
+
 #endif /* MAUTH_ADMIN_H */

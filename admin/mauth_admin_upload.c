@@ -114,7 +114,7 @@ apr_int64_t mauth_asn1_time_unix(const ASN1_TIME *when)
     return (apr_int64_t)timegm(&tm);
 }
 
-static const char *date_text(apr_pool_t *p, apr_int64_t when)
+const char *mauth_iso_time(apr_pool_t *p, apr_int64_t when)
 {
     char text[32];
     time_t t = (time_t)when;
@@ -189,11 +189,11 @@ static int is_client_certificate(apr_pool_t *p, const mauth_upload_t *upload,
     }
     else if (upload->not_before > now_unix) {
         *why = apr_psprintf(p, "%s is not yet valid: its validity starts %s", subject,
-                            date_text(p, upload->not_before));
+                            mauth_iso_time(p, upload->not_before));
     }
     else if (upload->not_after < now_unix) {
         *why = apr_psprintf(p, "%s has expired: its validity ended %s", subject,
-                            date_text(p, upload->not_after));
+                            mauth_iso_time(p, upload->not_after));
     }
     else if (X509_check_purpose(leaf, X509_PURPOSE_SSL_CLIENT, 0) != 1) {
         *why = apr_psprintf(p, "%s is not valid for client authentication "

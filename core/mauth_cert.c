@@ -67,17 +67,14 @@ void mauth_chain_key(X509 *leaf, STACK_OF(X509) *untrusted,
     EVP_MD_CTX_free(md);
 }
 
-static const char *name_text(apr_pool_t *p, const X509_NAME *name)
+/* What print wrote into a memory BIO, as text from p ("" when it failed). */
+static const char *printed(apr_pool_t *p, BIO *bio, int ok)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
     const char *text = "";
     char *data;
     long len;
 
-    if (bio == NULL) {
-        return text;
-    }
-    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    if (bio && ok) {
         len = BIO_get_mem_data(bio, &data);
         text = apr_pstrmemdup(p, data, len);
     }
@@ -85,22 +82,19 @@ static const char *name_text(apr_pool_t *p, const X509_NAME *name)
     return text;
 }
 
+static const char *name_text(apr_pool_t *p, const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    return printed(p, bio, bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253
+                                                     & ~ASN1_STRFLGS_ESC_MSB) >= 0);
+}
+
 static const char *time_text(apr_pool_t *p, const ASN1_TIME *when)
 {
     BIO *bio = BIO_new(BIO_s_mem());
-    const char *text = "";
-    char *data;
-    long len;
 
-    if (bio == NULL) {
-        return text;
-    }
-    if (ASN1_TIME_print(bio, when)) {
-        len = BIO_get_mem_data(bio, &data);
-        text = apr_pstrmemdup(p, data, len);
-    }
-    BIO_free(bio);
-    return text;
+    return printed(p, bio, bio && ASN1_TIME_print(bio, when));
 }
 
 static const char *serial_text(apr_pool_t *p, X509 *cert)
