@@ -224,9 +224,84 @@ static int selected(const char *id, int argc, char **argv, int first)
     return first >= argc;
 }
 
+/* Options; returns the index of the first case id, or -1 for a usage error. */
+static int parse_args(int argc, char **argv, run_t *run)
+{
+    int first;
+
+    for (first = 1; first < argc && argv[first][0] == '-'; first++) {
+        if (strcmp(argv[first], "-v") == 0) {
+            run->verbose = 1;
+        }
+        else if (strcmp(argv[first], "--data") == 0 && first + 1 < argc) {
+            run->dir = argv[++first];
+        }
+        else if (strcmp(argv[first], "--at") == 0 && first + 1 < argc) {
+            first++;
+            run->at = strcmp(argv[first], "now") == 0
+                      ? apr_time_now() : apr_time_from_sec(apr_atoi64(argv[first]));
+        }
+        else {
+            fprintf(stderr, "usage: pkits [-v] [--data DIR] [--at now|SECONDS] [ID...]\n");
+            return -1;
+        }
+    }
+    return first;
+}
+
+/* One line of cases.txt: a target, a case to run (if selected), a case
+ * that needs policy processing, or nothing.  0 on a malformed line. */
+static int take_line(run_t *run, char *line, int argc, char **argv, int first)
+{
+    char *hash = strchr(line, '#'), *title = "", **field;
+    apr_pool_t *p;
+    int nfields, i;
+
+    line[strcspn(line, "\n")] = '\0';
+    if (hash) {
+        *hash = '\0';
+        title = apr_pstrdup(run->pool, hash[1] == ' ' ? hash + 2 : hash + 1);
+    }
+    field = split(run->pool, line, " \t");
+    for (nfields = 0; field[nfields]; nfields++) {
+    }
+    if (nfields == 0) {
+        return 1;
+    }
+    if (strcmp(field[0], "@target") == 0) {
+        target_t *t = &run->targets[run->ntargets];
+        if (nfields < 3 || run->ntargets == MAX_TARGETS || nfields - 2 > MAX_SECTIONS) {
+            fprintf(stderr, "pkits: bad @target line\n");
+            return 0;
+        }
+        t->wanted = atoi(field[1]);
+        for (i = 2; i < nfields; i++) {
+            t->sections[t->nsections++] = field[i];
+        }
+        run->ntargets++;
+        return 1;
+    }
+    if (nfields != 6) {
+        fprintf(stderr, "pkits: %s: a case line has 6 fields\n", field[0]);
+        return 0;
+    }
+    if (!selected(field[0], argc, argv, first)) {
+        return 1;
+    }
+    if (strcmp(field[1], "policy") == 0) {
+        printf("%-8s not run: needs policy processing  %s\n", field[0], title);
+        run->not_run++;
+        return 1;
+    }
+    apr_pool_create(&p, run->pool);
+    run_case(p, run, field, title);
+    apr_pool_destroy(p);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    apr_pool_t *root, *p;
+    apr_pool_t *root;
     run_t run;
     char line[4096];
     FILE *cases;
@@ -239,22 +314,8 @@ int main(int argc, char **argv)
     run.pool = root;
     run.dir = "t/pkits";
     run.at = apr_time_from_sec(PKITS_DEFAULT_AT);
-    for (; first < argc && argv[first][0] == '-'; first++) {
-        if (strcmp(argv[first], "-v") == 0) {
-            run.verbose = 1;
-        }
-        else if (strcmp(argv[first], "--data") == 0 && first + 1 < argc) {
-            run.dir = argv[++first];
-        }
-        else if (strcmp(argv[first], "--at") == 0 && first + 1 < argc) {
-            first++;
-            run.at = strcmp(argv[first], "now") == 0
-                     ? apr_time_now() : apr_time_from_sec(apr_atoi64(argv[first]));
-        }
-        else {
-            fprintf(stderr, "usage: pkits [-v] [--data DIR] [--at now|SECONDS] [ID...]\n");
-            return 2;
-        }
+    if ((first = parse_args(argc, argv, &run)) < 0) {
+        return 2;
     }
     run.tmp = tp_tmpdir(root);
     if ((cases = fopen(apr_pstrcat(root, run.dir, "/cases.txt", NULL), "r")) == NULL) {
@@ -262,47 +323,9 @@ int main(int argc, char **argv)
         return 2;
     }
     while (fgets(line, sizeof(line), cases)) {
-        char *hash = strchr(line, '#'), *title = "", **field;
-        int nfields;
-        line[strcspn(line, "\n")] = '\0';
-        if (hash) {
-            *hash = '\0';
-            title = apr_pstrdup(root, hash[1] == ' ' ? hash + 2 : hash + 1);
-        }
-        field = split(root, line, " \t");
-        for (nfields = 0; field[nfields]; nfields++) {
-        }
-        if (nfields == 0) {
-            continue;
-        }
-        if (strcmp(field[0], "@target") == 0) {
-            target_t *t = &run.targets[run.ntargets];
-            if (nfields < 3 || run.ntargets == MAX_TARGETS || nfields - 2 > MAX_SECTIONS) {
-                fprintf(stderr, "pkits: bad @target line\n");
-                return 2;
-            }
-            t->wanted = atoi(field[1]);
-            for (i = 2; i < nfields; i++) {
-                t->sections[t->nsections++] = field[i];
-            }
-            run.ntargets++;
-            continue;
-        }
-        if (nfields != 6) {
-            fprintf(stderr, "pkits: %s: a case line has 6 fields\n", field[0]);
+        if (!take_line(&run, line, argc, argv, first)) {
             return 2;
         }
-        if (!selected(field[0], argc, argv, first)) {
-            continue;
-        }
-        if (strcmp(field[1], "policy") == 0) {
-            printf("%-8s not run: needs policy processing  %s\n", field[0], title);
-            run.not_run++;
-            continue;
-        }
-        apr_pool_create(&p, root);
-        run_case(p, &run, field, title);
-        apr_pool_destroy(p);
     }
     fclose(cases);
 
