@@ -140,7 +140,8 @@ static void insert_trailer_guard(request_rec *r)
     core_server_config *core = ap_get_core_module_config(r->server->module_config);
     ap_filter_t *f;
 
-    if (!core->merge_trailers || !apr_table_get(r->headers_in, "Transfer-Encoding")) {
+    /* any request: HTTP/2 may bring trailers without Transfer-Encoding */
+    if (!core->merge_trailers) {
         return;
     }
     for (f = r->input_filters; f; f = f->next) {

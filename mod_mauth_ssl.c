@@ -195,6 +195,9 @@ static void check_resumption(server_rec *s, SSL_CTX *ctx)
     }
     if (get_session == mod_ssl_get_session) {
         SSL_CTX_sess_set_get_cb(ctx, get_session_checked);
+        /* OpenSSL's own per-process cache would resume without asking it */
+        SSL_CTX_set_session_cache_mode(ctx, SSL_CTX_get_session_cache_mode(ctx)
+                                             | SSL_SESS_CACHE_NO_INTERNAL_LOOKUP);
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MAUTHNO(00033)

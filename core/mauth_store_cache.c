@@ -37,18 +37,15 @@ mauth_answer_cache_t *mauth_answer_cache_create(apr_pool_t *p, int max_entries,
     return c->cache ? c : NULL;
 }
 
-/* NUL-separated parts, so no two inputs share a key. */
-static void answer_key(const char *store_id, const char *kind, const char *a, const char *b,
-                       unsigned char key[MAUTH_FINGERPRINT_LEN])
+/* NUL-separated parts (NULL-terminated), so no two inputs share a key. */
+static void answer_key(const char *const *parts, unsigned char key[MAUTH_FINGERPRINT_LEN])
 {
-    const char *parts[4] = {store_id ? store_id : "", kind, a, b};
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int len = 0;
-    int i;
 
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    for (i = 0; i < 4; i++) {
-        EVP_DigestUpdate(md, parts[i], strlen(parts[i]) + 1);
+    for (; *parts; parts++) {
+        EVP_DigestUpdate(md, *parts, strlen(*parts) + 1);
     }
     EVP_DigestFinal_ex(md, key, &len);
     EVP_MD_CTX_free(md);
@@ -104,7 +101,10 @@ int mauth_answer_cache_user(mauth_answer_cache_t *c, apr_pool_t *p, const char *
     char packed[STORED_ANSWER_MAX];
     apr_size_t len = 0;
 
-    answer_key(store_id, by_token ? "session" : "user", credential, "", key);
+    const char *parts[] = {store_id ? store_id : "", by_token ? "session" : "user",
+                           credential, NULL};
+
+    answer_key(parts, key);
     if (!mauth_cache_get(c->cache, key, now, packed, &len)) {
         return 0;
     }
@@ -122,7 +122,10 @@ void mauth_answer_cache_put_user(mauth_answer_cache_t *c, const char *store_id, 
     unsigned char key[MAUTH_FINGERPRINT_LEN];
     char packed[STORED_ANSWER_MAX];
 
-    answer_key(store_id, by_token ? "session" : "user", credential, "", key);
+    const char *parts[] = {store_id ? store_id : "", by_token ? "session" : "user",
+                           credential, NULL};
+
+    answer_key(parts, key);
     if (user) {
         put(c, key, packed, user_pack(user, packed), 1, now);
     }
@@ -136,11 +139,11 @@ void mauth_answer_cache_put_user(mauth_answer_cache_t *c, const char *store_id, 
 static void match_key(const char *store_id, const mauth_store_user_t *user,
                       const char *fingerprint, unsigned char key[MAUTH_FINGERPRINT_LEN])
 {
-    char owner[STORED_ANSWER_MAX];
+    const char *parts[] = {store_id ? store_id : "", "certificate",
+                           user->user_id ? user->user_id : "",
+                           user->org_id ? user->org_id : "", fingerprint, NULL};
 
-    apr_snprintf(owner, sizeof(owner), "%s/%s", user->user_id ? user->user_id : "",
-                 user->org_id ? user->org_id : "");
-    answer_key(store_id, "certificate", owner, fingerprint, key);
+    answer_key(parts, key);
 }
 
 int mauth_answer_cache_match(mauth_answer_cache_t *c, const char *store_id,
@@ -179,6 +182,7 @@ mauth_store_status_e mauth_answer_user(mauth_answer_cache_t *c, apr_pool_t *p,
     int found;
 
     memset(user, 0, sizeof(*user));
+    c = store_id ? c : NULL;          /* whose answer it is must be known */
     if (c && mauth_answer_cache_user(c, p, store_id, by_token, credential, apr_time_now(),
                                      user, &found)) {
         return found ? MAUTH_STORE_OK : MAUTH_STORE_NOT_FOUND;
@@ -200,6 +204,7 @@ mauth_store_status_e mauth_answer_match(mauth_answer_cache_t *c, const char *sto
     int registered;
 
     memset(match, 0, sizeof(*match));
+    c = store_id ? c : NULL;          /* whose answer it is must be known */
     if (c && mauth_answer_cache_match(c, store_id, user, fingerprint, apr_time_now(),
                                       &registered, &match->org_wide)) {
         return registered ? MAUTH_STORE_OK : MAUTH_STORE_NOT_FOUND;

@@ -249,10 +249,14 @@ UNIT_TEST(answers_are_asked_once_per_store_and_errors_never_kept)
     CHECK_INT(mauth_answer_user(c, p, "store-1", 1, "down", ask, &broken, &user),
               MAUTH_STORE_ERROR);
     CHECK_INT(broken.asked, 2);
+    /* no store named: whose answer it would be is unknown, so none is kept */
+    CHECK_INT(mauth_answer_user(c, p, NULL, 1, "tok", ask, &found, &user), MAUTH_STORE_OK);
+    CHECK_INT(mauth_answer_user(c, p, NULL, 1, "tok", ask, &found, &user), MAUTH_STORE_OK);
+    CHECK_INT(found.asked, 3);
     /* no cache: every lookup asks */
     CHECK_INT(mauth_answer_user(NULL, p, "store-1", 1, "tok", ask, &found, &user),
               MAUTH_STORE_OK);
-    CHECK_INT(found.asked, 2);
+    CHECK_INT(found.asked, 4);
 }
 
 static const unit_test_t tests[] = {
