@@ -154,28 +154,26 @@ UNIT_TEST(seconds_refusal_quotes_the_argument_and_the_range)
 
 static const char *const revocation_modes[] = {"chain", "leaf", "none", NULL};
 
+#define CHECK_KEYWORD(arg, want) do {                                     \
+        int i_ = -1;                                                        \
+        const char *e_ = mauth_parse_keyword(p, "MAuthCARevocationCheck", (arg), \
+                                             revocation_modes, &i_);        \
+        CHECK_MSG(e_ == NULL, "'%s' refused: %s", (arg), e_);               \
+        CHECK_INT(i_, (want));                                              \
+    } while (0)
+
 UNIT_TEST(keyword_gives_its_index)
 {
-    int i = -1;
-
-    CHECK(mauth_parse_keyword(p, "MAuthCARevocationCheck", "chain", revocation_modes, &i) == NULL);
-    CHECK_INT(i, 0);
-    CHECK(mauth_parse_keyword(p, "MAuthCARevocationCheck", "leaf", revocation_modes, &i) == NULL);
-    CHECK_INT(i, 1);
-    CHECK(mauth_parse_keyword(p, "MAuthCARevocationCheck", "none", revocation_modes, &i) == NULL);
-    CHECK_INT(i, 2);
+    CHECK_KEYWORD("chain", 0);
+    CHECK_KEYWORD("leaf", 1);
+    CHECK_KEYWORD("none", 2);
 }
 
 UNIT_TEST(keyword_in_any_case_is_the_same_keyword)
 {
-    int i = -1;
-
-    CHECK(mauth_parse_keyword(p, "MAuthCARevocationCheck", "CHAIN", revocation_modes, &i) == NULL);
-    CHECK_INT(i, 0);
-    CHECK(mauth_parse_keyword(p, "MAuthCARevocationCheck", "Leaf", revocation_modes, &i) == NULL);
-    CHECK_INT(i, 1);
-    CHECK(mauth_parse_keyword(p, "MAuthCARevocationCheck", "nOnE", revocation_modes, &i) == NULL);
-    CHECK_INT(i, 2);
+    CHECK_KEYWORD("CHAIN", 0);
+    CHECK_KEYWORD("Leaf", 1);
+    CHECK_KEYWORD("nOnE", 2);
 }
 
 UNIT_TEST(keyword_not_among_the_words_is_refused)

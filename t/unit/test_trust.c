@@ -60,6 +60,18 @@ static mauth_trust_spec_t spec_unset(void)
     return spec;
 }
 
+/* The world made, and the spec most tests start from: its roots and every
+ * CRL from one file each, nothing else set. */
+static mauth_trust_spec_t world_spec(apr_pool_t *p, world_t *w)
+{
+    mauth_trust_spec_t spec = spec_unset();
+
+    world_make(p, w);
+    spec.ca_file = w->roots;
+    spec.crl_file = w->crls;
+    return spec;
+}
+
 /* Builds spec; a failure fails the test with the builder's words. */
 static mauth_trust_t *build(apr_pool_t *p, const mauth_trust_spec_t *spec)
 {
@@ -137,13 +149,11 @@ UNIT_TEST(unset_settings_take_the_module_defaults)
 UNIT_TEST(default_revocation_check_is_the_whole_chain)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
+    spec = world_spec(p, &w);
     CHECK((t = build(p, &spec)) != NULL);
     v = verdict_of(p, t, w.revoked_leaf.cert, w.inter.cert, NULL);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
@@ -154,12 +164,10 @@ UNIT_TEST(default_revocation_check_is_the_whole_chain)
 UNIT_TEST(each_setting_given_makes_another_trust)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     mauth_trust_t *base, *leaf_mode, *none_mode, *depth4;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
+    spec = world_spec(p, &w);
     CHECK((base = build(p, &spec)) != NULL);
     spec.crl_check = MAUTH_CRL_CHECK_LEAF;
     CHECK((leaf_mode = build(p, &spec)) != NULL);
@@ -177,12 +185,10 @@ UNIT_TEST(each_setting_given_makes_another_trust)
 UNIT_TEST(depth_not_above_zero_is_the_default)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     mauth_trust_t *unset, *zero;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
+    spec = world_spec(p, &w);
     CHECK((unset = build(p, &spec)) != NULL);
     spec.depth = 0;
     CHECK((zero = build(p, &spec)) != NULL);
@@ -192,13 +198,11 @@ UNIT_TEST(depth_not_above_zero_is_the_default)
 UNIT_TEST(depth_from_the_spec_is_enforced)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
+    spec = world_spec(p, &w);
     spec.depth = 2;
     CHECK((t = build(p, &spec)) != NULL);
     v = verdict_of(p, t, w.leaf.cert, w.inter.cert, NULL);
@@ -214,12 +218,12 @@ UNIT_TEST(depth_from_the_spec_is_enforced)
 UNIT_TEST(revocation_check_none_needs_no_crl_and_passes_a_revoked_leaf)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     mauth_trust_t *t;
     mauth_verdict_t v;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
+    spec = world_spec(p, &w);
+    spec.crl_file = NULL;
     spec.crl_check = MAUTH_CRL_CHECK_NONE;
     CHECK((t = build(p, &spec)) != NULL);
     CHECK_INT(mauth_trust_crl_count(t), 0);
@@ -230,12 +234,14 @@ UNIT_TEST(revocation_check_none_needs_no_crl_and_passes_a_revoked_leaf)
 UNIT_TEST(roots_from_a_directory_and_crls_from_a_directory)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     mauth_trust_t *t;
     mauth_verdict_t v;
     const char *ca_dir;
 
-    world_make(p, &w);
+    spec = world_spec(p, &w);
+    spec.ca_file = NULL;
+    spec.crl_file = NULL;
     ca_dir = apr_pstrcat(p, w.dir, "/ca", NULL);
     CHECK(apr_dir_make(ca_dir, APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS);
     tp_write_certs(p, ca_dir, "root.pem", w.root.cert, NULL);
@@ -250,11 +256,11 @@ UNIT_TEST(roots_from_a_directory_and_crls_from_a_directory)
 UNIT_TEST(no_roots_given_names_both_root_directives)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     failure_t f;
 
-    world_make(p, &w);
-    spec.crl_file = w.crls;
+    spec = world_spec(p, &w);
+    spec.ca_file = NULL;
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCACertificateFile/MAuthCACertificatePath",
                    "no trusted root certificate is configured");
@@ -263,11 +269,11 @@ UNIT_TEST(no_roots_given_names_both_root_directives)
 UNIT_TEST(default_revocation_check_without_a_crl_fails_like_the_module)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     failure_t f;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
+    spec = world_spec(p, &w);
+    spec.crl_file = NULL;
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCARevocationFile/MAuthCARevocationCheck",
                    "revocation checking is on but no CRL is configured");
@@ -280,12 +286,11 @@ UNIT_TEST(default_revocation_check_without_a_crl_fails_like_the_module)
 UNIT_TEST(unreadable_ca_file_names_MAuthCACertificateFile)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     failure_t f;
 
-    world_make(p, &w);
+    spec = world_spec(p, &w);
     spec.ca_file = apr_pstrcat(p, w.dir, "/missing.pem", NULL);
-    spec.crl_file = w.crls;
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCACertificateFile", spec.ca_file);
     spec.ca_file = w.crls;             /* CRLs, no certificate */
@@ -296,16 +301,14 @@ UNIT_TEST(unreadable_ca_file_names_MAuthCACertificateFile)
 UNIT_TEST(empty_ca_path_names_MAuthCACertificatePath)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     failure_t f;
     const char *empty;
 
-    world_make(p, &w);
+    spec = world_spec(p, &w);
     empty = apr_pstrcat(p, w.dir, "/empty", NULL);
     CHECK(apr_dir_make(empty, APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS);
-    spec.ca_file = w.roots;
     spec.ca_path = empty;
-    spec.crl_file = w.crls;
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCACertificatePath", "is empty");
 }
@@ -313,11 +316,10 @@ UNIT_TEST(empty_ca_path_names_MAuthCACertificatePath)
 UNIT_TEST(unreadable_crl_file_names_MAuthCARevocationFile)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     failure_t f;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
+    spec = world_spec(p, &w);
     spec.crl_file = apr_pstrcat(p, w.dir, "/missing.crl", NULL);
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCARevocationFile", spec.crl_file);
@@ -326,13 +328,11 @@ UNIT_TEST(unreadable_crl_file_names_MAuthCARevocationFile)
 UNIT_TEST(crl_path_with_a_file_that_is_no_crl_names_MAuthCARevocationPath)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     failure_t f;
 
-    world_make(p, &w);
+    spec = world_spec(p, &w);
     tp_write_file(p, w.crl_dir, "4-junk.crl", "not a CRL\n", 10);
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
     spec.crl_path = w.crl_dir;
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCARevocationPath", "4-junk.crl");
@@ -343,19 +343,17 @@ UNIT_TEST(crl_path_with_a_file_that_is_no_crl_names_MAuthCARevocationPath)
 UNIT_TEST(root_crl_with_a_bad_signature_names_where_it_came_from)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     X509_CRL *forged;
     const char *forged_dir;
     failure_t f;
 
-    world_make(p, &w);
+    spec = world_spec(p, &w);
     forged = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root, .sign_key = tp_key_ec(p)});
     forged_dir = apr_pstrcat(p, w.dir, "/forged", NULL);
     CHECK(apr_dir_make(forged_dir, APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS);
     tp_write_crls(p, forged_dir, "root.crl", 0, forged, NULL);
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;            /* good CRLs come first */
-    spec.crl_path = forged_dir;
+    spec.crl_path = forged_dir;        /* after crl_file's good CRLs */
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCARevocationPath", "does not verify with that root's key");
     spec.crl_file = tp_write_crls(p, w.dir, "forged.pem", 0, forged, NULL);
@@ -367,12 +365,10 @@ UNIT_TEST(root_crl_with_a_bad_signature_names_where_it_came_from)
 UNIT_TEST(unknown_revocation_mode_names_MAuthCARevocationCheck)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     failure_t f;
 
-    world_make(p, &w);
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
+    spec = world_spec(p, &w);
     spec.crl_check = (mauth_crl_check_e)7;
     f = build_failing(p, &spec);
     CHECK_FAILS_AT(f, "MAuthCARevocationCheck", "7");
@@ -381,17 +377,15 @@ UNIT_TEST(unknown_revocation_mode_names_MAuthCARevocationCheck)
 UNIT_TEST(generation_is_part_of_the_trust)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     unsigned char zero[MAUTH_GENERATION_LEN], one[MAUTH_GENERATION_LEN];
     mauth_trust_t *none, *of_zero, *of_one, *of_one_again;
     mauth_verdict_t v;
 
-    world_make(p, &w);
+    spec = world_spec(p, &w);
     memset(zero, 0, sizeof(zero));
     memset(one, 0, sizeof(one));
     one[0] = 1;
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
     CHECK((none = build(p, &spec)) != NULL);
     spec.generation = zero;
     CHECK((of_zero = build(p, &spec)) != NULL);
@@ -410,15 +404,13 @@ UNIT_TEST(generation_is_part_of_the_trust)
 UNIT_TEST(builder_and_the_step_by_step_calls_make_the_same_trust)
 {
     world_t w;
-    mauth_trust_spec_t spec = spec_unset();
+    mauth_trust_spec_t spec;
     mauth_trust_t *built, *by_steps;
     unsigned char gen[MAUTH_GENERATION_LEN];
     const char *err = NULL;
 
-    world_make(p, &w);
+    spec = world_spec(p, &w);
     memset(gen, 0x5a, sizeof(gen));
-    spec.ca_file = w.roots;
-    spec.crl_file = w.crls;
     spec.crl_check = MAUTH_CRL_CHECK_LEAF;
     spec.depth = 3;
     spec.generation = gen;
