@@ -219,6 +219,24 @@ apr_status_t mauth_trust_rebuild(apr_pool_t *p, mauth_trust_t *old,
 
 /* ------------------------------------------------------- the swap */
 
+/* The process ends (its pool is destroyed once its threads are gone): every
+ * trust a refresh made goes. */
+static apr_status_t live_cleanup(void *data)
+{
+    mauth_trust_live_t *live = data;
+    held_t *h, *next;
+
+    live->current->next = live->replaced;
+    for (h = live->current; h; h = next) {
+        next = h->next;
+        if (h->pool) {
+            apr_pool_destroy(h->pool);
+        }
+        free(h);
+    }
+    return APR_SUCCESS;
+}
+
 mauth_trust_live_t *mauth_trust_live_create(apr_pool_t *p, mauth_trust_entry_t *entry,
                                             const mauth_trust_spec_t *spec,
                                             const unsigned char state[MAUTH_FILES_STATE_LEN])
@@ -242,6 +260,7 @@ mauth_trust_live_t *mauth_trust_live_create(apr_pool_t *p, mauth_trust_entry_t *
     live->current->trust = entry->trust;
     live->current->refs = 1;
     entry->live = live;
+    apr_pool_cleanup_register(p, live, live_cleanup, apr_pool_cleanup_null);
     return live;
 }
 
