@@ -64,6 +64,19 @@ static void write_inter_crl(apr_pool_t *p, world_t *w, const tp_crl_opts_t *opts
     tp_write_crls(p, w->dir, "crls.pem", 0, w->root_crl, crl, NULL);
 }
 
+/* inter's CRL replaced as opts says, then the trust that would replace old;
+ * its status, with *t and *err as mauth_trust_rebuild leaves them. */
+static apr_status_t rebuild_with(apr_pool_t *p, world_t *w, mauth_trust_t *old,
+                                 const tp_crl_opts_t *opts, mauth_trust_t **t,
+                                 const char **err)
+{
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+
+    write_inter_crl(p, w, opts);
+    mauth_crl_files_state(p, &w->spec, state);
+    return mauth_trust_rebuild(p, old, &w->spec, state, NULL, t, err);
+}
+
 static void verdict_of(apr_pool_t *p, world_t *w, mauth_trust_t *t, mauth_verdict_t *v)
 {
     mauth_verify_chain(t, w->leaf.cert, tp_stack(p, w->inter.cert, NULL), TP_APR_NOW, NULL, v);
@@ -73,7 +86,6 @@ UNIT_TEST(a_newer_crl_makes_a_new_trust_that_revokes)
 {
     world_t w;
     mauth_trust_t *old, *t = NULL;
-    unsigned char state[MAUTH_FILES_STATE_LEN];
     mauth_verdict_t v;
     const char *err = NULL;
 
@@ -81,11 +93,11 @@ UNIT_TEST(a_newer_crl_makes_a_new_trust_that_revokes)
     old = build(p, &w);
     verdict_of(p, &w, old, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
-    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60,
-                                            .revoked = (X509 *[]){w.leaf.cert, NULL}});
-    mauth_crl_files_state(p, &w.spec, state);
-    CHECK_MSG(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &t, &err) == APR_SUCCESS,
-              "rebuild: %s", err);
+    CHECK_MSG(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                         .this_update = TP_NOW - 60,
+                                                         .revoked = (X509 *[]){w.leaf.cert,
+                                                                               NULL}},
+                           &t, &err) == APR_SUCCESS, "rebuild: %s", err);
     CHECK(memcmp(mauth_trust_id(old), mauth_trust_id(t), MAUTH_TRUST_ID_LEN) != 0);
     verdict_of(p, &w, t, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
@@ -117,14 +129,13 @@ UNIT_TEST(an_older_crl_is_refused)
 {
     world_t w;
     mauth_trust_t *old, *t = NULL;
-    unsigned char state[MAUTH_FILES_STATE_LEN];
     const char *err = NULL;
 
     world_make(p, &w);
     old = build(p, &w);
-    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 7200});
-    mauth_crl_files_state(p, &w.spec, state);
-    CHECK(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &t, &err) != APR_SUCCESS);
+    CHECK(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                     .this_update = TP_NOW - 7200},
+                       &t, &err) != APR_SUCCESS);
     CHECK(t == NULL);
     CHECK_CONTAINS(err, "older than the one in use");
     CHECK_CONTAINS(err, w.crls);
@@ -134,7 +145,6 @@ UNIT_TEST(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused)
 {
     world_t w;
     mauth_trust_t *old, *t = NULL;
-    unsigned char state[MAUTH_FILES_STATE_LEN];
     mauth_verdict_t v;
     const char *err = NULL;
 
@@ -143,10 +153,10 @@ UNIT_TEST(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused)
     /* a chain through inter verifies inter's CRL with inter's key */
     verdict_of(p, &w, old, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
-    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60,
-                                            .sign_key = tp_key_ec(p)});
-    mauth_crl_files_state(p, &w.spec, state);
-    CHECK(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &t, &err) != APR_SUCCESS);
+    CHECK(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                     .this_update = TP_NOW - 60,
+                                                     .sign_key = tp_key_ec(p)},
+                       &t, &err) != APR_SUCCESS);
     CHECK_CONTAINS(err, "does not verify with its issuer's key");
 }
 
