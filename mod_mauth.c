@@ -83,13 +83,20 @@ static apr_status_t attach_trust(server_rec *s, mauth_server_conf_t *sc,
     mauth_logger_t logger = {log_to_server, s,
                              ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX)};
     const char *err = NULL, *what = NULL;
-    apr_status_t rv = mauth_trusts_get(trusts, &spec, sc->cache_size, sc->cache_ttl, &logger,
-                                       &sc->trust, &err, &what);
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    apr_status_t rv;
 
+    /* the files as they are before they are read: a change while they are
+     * read is seen by the next refresh */
+    mauth_crl_files_state(s->process->pconf, &spec, state);
+    rv = mauth_trusts_get(trusts, &spec, sc->cache_size, sc->cache_ttl, &logger, &sc->trust,
+                          &err, &what);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, MAUTHNO(00041)
                      "%s (vhost %s:%u): %s", what, s->defn_name, s->defn_line_number, err);
+        return rv;
     }
+    mauth_refresh_watch(s, sc, &spec, state);
     return rv;
 }
 
@@ -226,6 +233,7 @@ static void register_hooks(apr_pool_t *p)
     mauth_identity_register_hooks(p);
     mauth_body_register_hooks(p);
     mauth_dbd_register_hooks(p);
+    mauth_refresh_register_hooks(p);
 }
 
 /* APLOG_USE_MODULE is in mod_mauth.h, so not AP_DECLARE_MODULE here */

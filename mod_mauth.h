@@ -16,6 +16,7 @@
 
 #include "mauth_core.h"
 #include "mauth_conn.h"
+#include "mauth_refresh.h"
 #include "mauth_store.h"
 
 APLOG_USE_MODULE(mauth);
@@ -42,6 +43,8 @@ typedef struct {
     const char *crl_path;
     mauth_crl_check_e crl_check;
     int verify_depth;
+    apr_interval_time_t crl_refresh;   /* how often the CRL files are looked
+                                        * at; 0: never (mod_mauth_refresh.c) */
     int cache_size;
     apr_interval_time_t cache_ttl;
     int uses_store;                    /* some location enforces */
@@ -171,6 +174,13 @@ void mauth_store_lookup(request_rec *r, apr_pool_t *pool, const char *credential
 mauth_match_e mauth_store_match(request_rec *r, const mauth_store_user_t *user,
                                 const char *fingerprint);
 void mauth_dbd_register_hooks(apr_pool_t *p);
+
+/* mod_mauth_refresh.c: live CRL refresh */
+/* Watches the CRL files of sc's trust (built from spec, the files as
+ * state says), when MAuthCARevocationRefresh is not 0. */
+void mauth_refresh_watch(server_rec *s, mauth_server_conf_t *sc, const mauth_trust_spec_t *spec,
+                         const unsigned char state[MAUTH_FILES_STATE_LEN]);
+void mauth_refresh_register_hooks(apr_pool_t *p);
 
 /* mod_mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);

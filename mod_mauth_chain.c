@@ -55,9 +55,10 @@ mauth_conn_t *mauth_chain_facts(request_rec *r, mauth_facts_t *facts)
         facts->verdict.reason = MAUTH_REASON_INVALID;
     }
     else {
-        mauth_conn_verdict_for(mc->state, sc->trust->trust, sc->trust->cache, apr_time_now(),
-                               &facts->verdict,
-                              &facts->other_trust);
+        mauth_trust_t *trust = mauth_trust_acquire(sc->trust);
+        mauth_conn_verdict_for(mc->state, trust, sc->trust->cache, apr_time_now(),
+                               &facts->verdict, &facts->other_trust);
+        mauth_trust_release(sc->trust, trust);
     }
     set_environment(r, mc, &facts->verdict);
     return mc;

@@ -24,6 +24,7 @@ void *mauth_create_server_conf(apr_pool_t *p, server_rec *s)
     sc->role = MAUTH_ROLE_UNSET;
     sc->crl_check = MAUTH_CRL_CHECK_UNSET;
     sc->verify_depth = MAUTH_UNSET;
+    sc->crl_refresh = MAUTH_UNSET;
     sc->cache_size = MAUTH_UNSET;
     sc->cache_ttl = MAUTH_UNSET;
     sc->uses_store = MAUTH_UNSET;
@@ -46,6 +47,7 @@ void *mauth_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->crl_path = MERGE(crl_path, NULL);
     sc->crl_check = MERGE(crl_check, MAUTH_CRL_CHECK_UNSET);
     sc->verify_depth = MERGE(verify_depth, MAUTH_UNSET);
+    sc->crl_refresh = MERGE(crl_refresh, MAUTH_UNSET);
     sc->cache_size = MERGE(cache_size, MAUTH_UNSET);
     sc->cache_ttl = MERGE(cache_ttl, MAUTH_UNSET);
     /* a location of either enforces: the vhost needs the store */
@@ -100,6 +102,7 @@ static void resolve_server(apr_pool_t *p, mauth_server_conf_t *sc)
     DEFAULT(sc, crl_path, NULL, NULL);
     DEFAULT(sc, crl_check, MAUTH_CRL_CHECK_UNSET, MAUTH_DEFAULT_CRL_CHECK);
     DEFAULT(sc, verify_depth, MAUTH_UNSET, MAUTH_DEFAULT_VERIFY_DEPTH);
+    DEFAULT(sc, crl_refresh, MAUTH_UNSET, apr_time_from_sec(60));
     DEFAULT(sc, cache_size, MAUTH_UNSET, 4096);
     DEFAULT(sc, cache_ttl, MAUTH_UNSET, apr_time_from_sec(300));
     DEFAULT(sc, uses_store, MAUTH_UNSET, 0);
@@ -271,6 +274,15 @@ static const char *mauth_cmd_VerifyDepth(cmd_parms *cmd, void *dummy, const char
     return err ? err : number(cmd, arg, 1, 100, &SERVER_CONF(cmd)->verify_depth);
 }
 
+static const char *mauth_cmd_CARevocationRefresh(cmd_parms *cmd, void *dummy,
+                                                 const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : mauth_parse_seconds(cmd->pool, cmd->cmd->name, arg, 86400,
+                                           &SERVER_CONF(cmd)->crl_refresh);
+}
+
 static const char *mauth_cmd_VerdictCacheSize(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = server_only(cmd);
@@ -404,6 +416,9 @@ const command_rec mauth_cmds[] = {
                   "Directory of CRL files"),
     AP_INIT_TAKE1("MAuthCARevocationCheck", mauth_cmd_CARevocationCheck, NULL, RSRC_CONF,
                   "'chain' (default), 'leaf' or 'none'"),
+    AP_INIT_TAKE1("MAuthCARevocationRefresh", mauth_cmd_CARevocationRefresh, NULL, RSRC_CONF,
+                  "Seconds between looks at the CRL files for a change, taken "
+                  "without a restart (default 60; 0: never)"),
     AP_INIT_TAKE1("MAuthVerifyDepth", mauth_cmd_VerifyDepth, NULL, RSRC_CONF,
                   "Maximum certificate chain depth, the root counted (default 5)"),
     AP_INIT_TAKE1("MAuthVerdictCacheSize", mauth_cmd_VerdictCacheSize, NULL, RSRC_CONF,

@@ -59,6 +59,7 @@ static int verify_client_chain(X509_STORE_CTX *store_ctx, void *arg)
     SSL *ssl = X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
     mauth_conn_t *mc = ssl ? SSL_get_ex_data(ssl, ssl_conn_index) : NULL;
     mauth_verdict_t verdict;
+    mauth_trust_t *trust;
 
     if (mc == NULL) {
         /* not a connection we saw begin: refuse rather than guess */
@@ -66,9 +67,11 @@ static int verify_client_chain(X509_STORE_CTX *store_ctx, void *arg)
         return 1;
     }
     /* the handshake runs in the connection's own thread: its pool is ours */
-    mauth_judge_chain(sc->trust->trust, sc->trust->cache, X509_STORE_CTX_get0_cert(store_ctx),
+    trust = mauth_trust_acquire(sc->trust);
+    mauth_judge_chain(trust, sc->trust->cache, X509_STORE_CTX_get0_cert(store_ctx),
                       X509_STORE_CTX_get0_untrusted(store_ctx), apr_time_now(), &mc->log,
                       mc->c->pool, &verdict);
+    mauth_trust_release(sc->trust, trust);
     mauth_conn_judged(mc->state, &verdict);
     X509_STORE_CTX_set_error(store_ctx, verdict.status == MAUTH_VERIFY_SUCCESS
                                         ? X509_V_OK : X509_V_ERR_CERT_UNTRUSTED);
@@ -82,9 +85,16 @@ static int resumable_here(SSL *ssl, SSL_SESSION *session)
 {
     mauth_server_conf_t *sc = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ctx_index);
     mauth_conn_t *mc = SSL_get_ex_data(ssl, ssl_conn_index);
+    mauth_trust_t *trust;
+    int resumable;
 
-    if (sc == NULL || sc->trust == NULL
-        || mauth_session_resumable(session, sc->trust->trust, apr_time_now())) {
+    if (sc == NULL || sc->trust == NULL) {
+        return 1;
+    }
+    trust = mauth_trust_acquire(sc->trust);
+    resumable = mauth_session_resumable(session, trust, apr_time_now());
+    mauth_trust_release(sc->trust, trust);
+    if (resumable) {
         return 1;
     }
     if (mc) {

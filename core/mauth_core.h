@@ -224,12 +224,19 @@ void mauth_verdict_age(mauth_verdict_t *v, apr_time_t now);
 
 /* A trust with its verdict cache, shared by every vhost configured alike:
  * a large CRL is loaded once, and chains judged once for all of them. */
+typedef struct mauth_trust_live mauth_trust_live_t;    /* mauth_refresh.h */
 typedef struct {
-    mauth_trust_t *trust;
+    mauth_trust_t *trust;              /* in use; read it through mauth_trust_acquire */
     mauth_verdict_cache_t *cache;      /* per child process: mauth_trusts_child_init */
     int cache_size;
     apr_interval_time_t cache_ttl;
+    mauth_trust_live_t *live;          /* per child process, when its CRLs are
+                                        * refreshed (mauth_refresh.h); else NULL */
 } mauth_trust_entry_t;
+/* The trust in use for entry, held until mauth_trust_release: a CRL refresh
+ * may replace it meanwhile, but never frees it while it is held. */
+mauth_trust_t *mauth_trust_acquire(mauth_trust_entry_t *entry);
+void mauth_trust_release(mauth_trust_entry_t *entry, mauth_trust_t *trust);
 typedef struct mauth_trusts mauth_trusts_t;
 mauth_trusts_t *mauth_trusts_create(apr_pool_t *p);
 /* The entry for spec and these cache settings: an existing one, or built

@@ -294,6 +294,7 @@ static apr_status_t crl_cleanup(void *data)
     mauth_crl_t *crl = data;
 
     X509_NAME_free(crl->issuer);
+    X509_free(crl->verified_issuer);
     return APR_SUCCESS;
 }
 
@@ -580,9 +581,25 @@ int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer)
         apr_thread_mutex_lock(crl->memo_lock);
         memcpy(crl->verified_key, key_id, sizeof(key_id));
         crl->signature_verified = 1;
+        if (crl->verified_issuer == NULL && X509_up_ref(issuer)) {
+            crl->verified_issuer = issuer;
+        }
         apr_thread_mutex_unlock(crl->memo_lock);
     }
     return ok;
+}
+
+X509 *mauth_crl_verified_issuer(mauth_crl_t *crl)
+{
+    X509 *issuer;
+
+    apr_thread_mutex_lock(crl->memo_lock);
+    issuer = crl->verified_issuer;
+    if (issuer && !X509_up_ref(issuer)) {
+        issuer = NULL;
+    }
+    apr_thread_mutex_unlock(crl->memo_lock);
+    return issuer;
 }
 
 int mauth_crl_lists(const mauth_crl_t *crl, X509 *cert)

@@ -42,6 +42,9 @@ typedef struct {
     apr_thread_mutex_t *memo_lock;
     int signature_verified;
     unsigned char verified_key[MAUTH_FINGERPRINT_LEN];
+    X509 *verified_issuer;             /* the certificate whose key verified it
+                                        * (a refresh checks the next CRL of
+                                        * the same issuer against it) */
 } mauth_crl_t;
 
 /* Parses DER (kept by reference: it must outlive the CRL).  On error returns
@@ -60,6 +63,10 @@ int mauth_pem_ended_cleanly(void);
 
 /* Whether the CRL's signature verifies with the issuer's key; remembered. */
 int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer);
+
+/* The certificate that verified crl's signature so far (a new reference,
+ * to X509_free), or NULL. */
+X509 *mauth_crl_verified_issuer(mauth_crl_t *crl);
 
 /* Whether the serial of cert is listed. */
 int mauth_crl_lists(const mauth_crl_t *crl, X509 *cert);

@@ -29,7 +29,7 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 OUT=$1
-PKI_VERSION=2
+PKI_VERSION=3
 if [ -f "$OUT/.done" ] && [ "$(cat "$OUT/.done")" = "$PKI_VERSION" ]; then
     exit 0
 fi
@@ -395,6 +395,12 @@ revoke int1 revoked-later.pem
 gencrl int1 int1-later.crl
 cp crls-all.pem crls-later-before.pem
 cat root.crl int1-later.crl int2.crl intrev.crl >crls-later-after.pem
+# int1's CRL after that one (later thisUpdate, higher CRL number), already
+# past its nextUpdate two seconds after it was made: a refresh takes it,
+# and every chain through int1 is then refused (t/chain/crl_refresh.t).
+gencrl int1 int1-stale.crl "$(date -u -d '+1 sec' +%Y%m%d%H%M%SZ)" \
+    "$(date -u -d '+2 sec' +%Y%m%d%H%M%SZ)"
+cat root.crl int1-stale.crl int2.crl intrev.crl >crls-later-stale.pem
 
 quiet "$OPENSSL" rand -out ticket.key 48
 

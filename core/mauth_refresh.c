@@ -1,0 +1,389 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_refresh.c: live CRL refresh (see mauth_refresh.h).  A refresh
+ * builds a whole new trust with the one builder (mauth_trust_build),
+ * checks it against the trust in use, and swaps the entry's pointer under
+ * the entry's lock.  It never changes a trust in place: a finished trust
+ * stays read-only and lock-free for its readers, who only count themselves
+ * in and out.  A replaced trust is freed when its last reader leaves.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_file_info.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "mauth_refresh.h"
+#include "mauth_trust.h"
+
+/* One trust this process holds: the one in use, or a replaced one that a
+ * thread still uses. */
+typedef struct held {
+    mauth_trust_t *trust;
+    apr_pool_t *pool;                  /* its own; NULL: the configuration's */
+    int refs;                          /* readers, plus one while in use */
+    struct held *next;
+} held_t;
+
+struct mauth_trust_live {
+    apr_pool_t *pool;
+    apr_thread_mutex_t *lock;
+    mauth_trust_entry_t *entry;
+    mauth_trust_spec_t spec;
+    unsigned char generation[MAUTH_GENERATION_LEN];   /* the configuration's */
+    unsigned char state[MAUTH_FILES_STATE_LEN];       /* of the trust in use */
+    unsigned char refused[MAUTH_FILES_STATE_LEN];     /* last change refused */
+    int has_refused;
+    held_t *current;
+    held_t *replaced;                  /* still held by some reader */
+};
+
+/* ------------------------------------------------------- the files' state */
+
+static void state_of_file(EVP_MD_CTX *md, apr_pool_t *p, const char *path)
+{
+    apr_finfo_t info;
+    apr_int64_t facts[5] = {0, 0, 0, 0, 0};
+
+    EVP_DigestUpdate(md, path, strlen(path) + 1);
+    if (apr_stat(&info, path, APR_FINFO_INODE | APR_FINFO_SIZE | APR_FINFO_MTIME
+                 | APR_FINFO_CTIME | APR_FINFO_TYPE, p) == APR_SUCCESS) {
+        facts[0] = 1;
+        facts[1] = (apr_int64_t)info.inode;
+        facts[2] = (apr_int64_t)info.size;
+        facts[3] = (apr_int64_t)info.mtime;
+        facts[4] = (apr_int64_t)info.ctime;
+    }
+    EVP_DigestUpdate(md, facts, sizeof(facts));
+}
+
+void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
+                           unsigned char state[MAUTH_FILES_STATE_LEN])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int len = 0;
+
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    if (spec->crl_file) {
+        EVP_DigestUpdate(md, "F", 1);
+        state_of_file(md, p, spec->crl_file);
+    }
+    if (spec->crl_path) {
+        apr_dir_t *dir;
+        apr_finfo_t entry;
+        apr_array_header_t *names = apr_array_make(p, 16, sizeof(const char *));
+        int i;
+
+        EVP_DigestUpdate(md, "D", 1);
+        state_of_file(md, p, spec->crl_path);
+        if (apr_dir_open(&dir, spec->crl_path, p) == APR_SUCCESS) {
+            while (apr_dir_read(&entry, APR_FINFO_NAME, dir) == APR_SUCCESS) {
+                if (entry.name[0] != '.') {
+                    APR_ARRAY_PUSH(names, const char *) =
+                        apr_pstrcat(p, spec->crl_path, "/", entry.name, NULL);
+                }
+            }
+            apr_dir_close(dir);
+        }
+        qsort(names->elts, names->nelts, sizeof(const char *),
+              (int (*)(const void *, const void *))strcmp);
+        for (i = 0; i < names->nelts; i++) {
+            state_of_file(md, p, APR_ARRAY_IDX(names, i, const char *));
+        }
+    }
+    EVP_DigestFinal_ex(md, state, &len);
+    EVP_MD_CTX_free(md);
+}
+
+/* ------------------------------------------------------- the new trust */
+
+/* The CRL number, or NULL (to ASN1_INTEGER_free). */
+static ASN1_INTEGER *crl_number(const mauth_crl_t *crl)
+{
+    const unsigned char *p = crl->der;
+    X509_CRL *parsed = d2i_X509_CRL(NULL, &p, (long)crl->der_len);
+    ASN1_INTEGER *number = NULL;
+
+    if (parsed) {
+        number = X509_CRL_get_ext_d2i(parsed, NID_crl_number, NULL, NULL);
+        X509_CRL_free(parsed);
+    }
+    ERR_clear_error();
+    return number;
+}
+
+static const char *name_text(apr_pool_t *p, X509_NAME *name)
+{
+    char *line = X509_NAME_oneline(name, NULL, 0);
+    const char *text = apr_pstrdup(p, line ? line : "?");
+
+    OPENSSL_free(line);
+    return text;
+}
+
+/* Whether crl may replace old's CRLs of the same issuer; else *err says why. */
+static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const char **err)
+{
+    char then[APR_RFC822_DATE_LEN], now[APR_RFC822_DATE_LEN];
+    ASN1_INTEGER *number = NULL;
+    int i, ok = 1;
+
+    for (i = 0; ok && i < old->crls->nelts; i++) {
+        mauth_crl_t *in_use = APR_ARRAY_IDX(old->crls, i, mauth_crl_t *);
+        X509 *issuer;
+        ASN1_INTEGER *in_use_number;
+
+        if (X509_NAME_cmp(in_use->issuer, crl->issuer) != 0) {
+            continue;
+        }
+        if (crl->this_update < in_use->this_update) {
+            apr_rfc822_date(now, crl->this_update);
+            apr_rfc822_date(then, in_use->this_update);
+            *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
+                                "(thisUpdate %s, in use %s)", crl->source,
+                                name_text(p, crl->issuer), now, then);
+            ok = 0;
+            break;
+        }
+        if (number == NULL) {
+            number = crl_number(crl);
+        }
+        in_use_number = crl_number(in_use);
+        if (number && in_use_number && ASN1_INTEGER_cmp(number, in_use_number) < 0) {
+            *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
+                                "(a lower CRL number)", crl->source,
+                                name_text(p, crl->issuer));
+            ok = 0;
+        }
+        ASN1_INTEGER_free(in_use_number);
+        /* the issuer's key is known once a chain through it verified its
+         * CRL: the replacement must verify with the same key */
+        issuer = ok ? mauth_crl_verified_issuer(in_use) : NULL;
+        if (issuer && !mauth_crl_signed_by(crl, issuer)) {
+            *err = apr_psprintf(p, "%s: the CRL of %s does not verify with its issuer's "
+                                "key", crl->source, name_text(p, crl->issuer));
+            ok = 0;
+        }
+        X509_free(issuer);
+    }
+    ASN1_INTEGER_free(number);
+    return ok;
+}
+
+apr_status_t mauth_trust_rebuild(apr_pool_t *p, mauth_trust_t *old,
+                                 const mauth_trust_spec_t *spec,
+                                 const unsigned char state[MAUTH_FILES_STATE_LEN],
+                                 const mauth_logger_t *log, mauth_trust_t **out,
+                                 const char **err)
+{
+    mauth_trust_spec_t next = *spec;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    const char *what = NULL, *why = NULL;
+    mauth_trust_t *t;
+    apr_status_t rv;
+    int i;
+
+    /* a new generation for each state of the files, the same in every
+     * process that sees them */
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, "mauth-refresh-1", 15);
+    if (spec->generation) {
+        EVP_DigestUpdate(md, spec->generation, MAUTH_GENERATION_LEN);
+    }
+    EVP_DigestUpdate(md, state, MAUTH_FILES_STATE_LEN);
+    EVP_DigestFinal_ex(md, digest, &len);
+    EVP_MD_CTX_free(md);
+    next.generation = digest;
+
+    *out = NULL;
+    rv = mauth_trust_build(p, &next, log, &t, &why, &what);
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: %s", what ? what : "CRL", why ? why : "cannot build");
+        return rv;
+    }
+    for (i = 0; i < t->crls->nelts; i++) {
+        if (!replaces(p, APR_ARRAY_IDX(t->crls, i, mauth_crl_t *), old, err)) {
+            return APR_EINVAL;
+        }
+    }
+    *out = t;
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------- the swap */
+
+/* The process ends (its pool is destroyed once its threads are gone): every
+ * trust a refresh made goes. */
+static apr_status_t live_cleanup(void *data)
+{
+    mauth_trust_live_t *live = data;
+    held_t *h, *next;
+
+    live->current->next = live->replaced;
+    for (h = live->current; h; h = next) {
+        next = h->next;
+        if (h->pool) {
+            apr_pool_destroy(h->pool);
+        }
+        free(h);
+    }
+    return APR_SUCCESS;
+}
+
+mauth_trust_live_t *mauth_trust_live_create(apr_pool_t *p, mauth_trust_entry_t *entry,
+                                            const mauth_trust_spec_t *spec,
+                                            const unsigned char state[MAUTH_FILES_STATE_LEN])
+{
+    mauth_trust_live_t *live = apr_pcalloc(p, sizeof(*live));
+
+    live->pool = p;
+    live->entry = entry;
+    live->spec = *spec;
+    if (spec->generation) {
+        memcpy(live->generation, spec->generation, MAUTH_GENERATION_LEN);
+        live->spec.generation = live->generation;
+    }
+    memcpy(live->state, state, MAUTH_FILES_STATE_LEN);
+    /* malloc'd like every holder: drop frees them alike */
+    if ((live->current = calloc(1, sizeof(held_t))) == NULL
+        || apr_thread_mutex_create(&live->lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
+        free(live->current);
+        return NULL;
+    }
+    live->current->trust = entry->trust;
+    live->current->refs = 1;
+    entry->live = live;
+    apr_pool_cleanup_register(p, live, live_cleanup, apr_pool_cleanup_null);
+    return live;
+}
+
+mauth_trust_t *mauth_trust_acquire(mauth_trust_entry_t *entry)
+{
+    mauth_trust_live_t *live = entry->live;
+    mauth_trust_t *t;
+
+    if (live == NULL) {
+        return entry->trust;
+    }
+    apr_thread_mutex_lock(live->lock);
+    live->current->refs++;
+    t = live->current->trust;
+    apr_thread_mutex_unlock(live->lock);
+    return t;
+}
+
+/* Under the lock: one reference less; a replaced trust nobody holds is freed. */
+static void drop(mauth_trust_live_t *live, mauth_trust_t *t)
+{
+    held_t **at;
+
+    if (live->current->trust == t) {
+        live->current->refs--;
+        return;
+    }
+    for (at = &live->replaced; *at; at = &(*at)->next) {
+        held_t *h = *at;
+        if (h->trust == t) {
+            if (--h->refs == 0) {
+                *at = h->next;
+                if (h->pool) {
+                    apr_pool_destroy(h->pool);
+                }
+                free(h);
+            }
+            return;
+        }
+    }
+}
+
+void mauth_trust_release(mauth_trust_entry_t *entry, mauth_trust_t *trust)
+{
+    mauth_trust_live_t *live = entry->live;
+
+    if (live == NULL || trust == NULL) {
+        return;
+    }
+    apr_thread_mutex_lock(live->lock);
+    drop(live, trust);
+    apr_thread_mutex_unlock(live->lock);
+}
+
+int mauth_trust_live_held(mauth_trust_live_t *live)
+{
+    held_t *h;
+    int n = 1;
+
+    apr_thread_mutex_lock(live->lock);
+    for (h = live->replaced; h; h = h->next) {
+        n++;
+    }
+    apr_thread_mutex_unlock(live->lock);
+    return n;
+}
+
+int mauth_trust_live_check(mauth_trust_live_t *live, apr_pool_t *ptemp,
+                           const mauth_logger_t *log)
+{
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    apr_pool_t *pool = NULL;
+    mauth_trust_t *old, *t = NULL;
+    held_t *h;
+    const char *err = NULL;
+    apr_status_t rv;
+
+    mauth_crl_files_state(ptemp, &live->spec, state);
+    /* only the checking thread writes state and refused */
+    if (memcmp(state, live->state, sizeof(state)) == 0
+        || (live->has_refused && memcmp(state, live->refused, sizeof(state)) == 0)) {
+        return 0;
+    }
+    /* a pool of its own, freed from whichever thread releases it last */
+    if (apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS
+        || (h = calloc(1, sizeof(*h))) == NULL) {
+        if (pool) {
+            apr_pool_destroy(pool);
+        }
+        mauth_log(log, MAUTH_LOG_ERR, "MAUTH00091",
+                  "out of memory refreshing the CRLs; the CRLs in use stay");
+        return -1;
+    }
+    old = mauth_trust_acquire(live->entry);
+    rv = mauth_trust_rebuild(pool, old, &live->spec, state, log, &t, &err);
+    mauth_trust_release(live->entry, old);
+    if (rv != APR_SUCCESS) {
+        mauth_log(log, MAUTH_LOG_ERR, "MAUTH00090",
+                  "CRL refresh refused: %s; the CRLs in use stay", err);
+        apr_pool_destroy(pool);
+        free(h);
+        memcpy(live->refused, state, sizeof(state));
+        live->has_refused = 1;
+        return -1;
+    }
+    h->trust = t;
+    h->pool = pool;
+    h->refs = 1;
+    apr_thread_mutex_lock(live->lock);
+    old = live->current->trust;
+    live->current->next = live->replaced;
+    live->replaced = live->current;
+    live->current = h;
+    live->entry->trust = t;
+    /* the reference the trust in use had */
+    drop(live, old);
+    apr_thread_mutex_unlock(live->lock);
+    memcpy(live->state, state, sizeof(state));
+    live->has_refused = 0;
+    mauth_log(log, MAUTH_LOG_INFO, "MAUTH00092",
+              "CRLs refreshed from %s%s%s: %d CRL(s), a new trust generation",
+              live->spec.crl_file ? live->spec.crl_file : "",
+              live->spec.crl_file && live->spec.crl_path ? " and " : "",
+              live->spec.crl_path ? live->spec.crl_path : "", mauth_trust_crl_count(t));
+    return 1;
+}

@@ -1,0 +1,195 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mod_mauth_refresh.c: glue of the live CRL refresh.  Every child process
+ * looks at the CRL files of each refreshed trust every
+ * MAuthCARevocationRefresh seconds, from a mod_watchdog thread of its own
+ * (a child watchdog, not a singleton: each process swaps its own pointer),
+ * and once when it starts, so a child born after a change never serves
+ * with the CRLs of the start-up.  What a change is, what is checked and
+ * how the swap keeps every request going is the core's (mauth_refresh.c);
+ * this file only says when.  It never touches a trust itself.
+ */
+#include "mod_mauth.h"
+
+#include "apr_strings.h"
+#include "mod_watchdog.h"
+
+#define WATCHDOG_NAME "_mauth_crl_refresh_"
+
+typedef struct {
+    mauth_trust_entry_t *entry;
+    mauth_trust_spec_t spec;
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    apr_interval_time_t interval;      /* the shortest of its vhosts' */
+    apr_time_t last;                   /* child: when it was last looked at */
+} watched_t;
+
+typedef struct {
+    server_rec *s;
+    apr_array_header_t *watched;       /* watched_t */
+    volatile int ready;                /* child: every entry has its live state */
+} watch_t;
+
+/* Of the current configuration (pconf). */
+static watch_t *watch;
+
+
+static void log_to_server(void *baton, const char *file, int line, int level,
+                          const char *tag, const char *message)
+{
+    server_rec *s = baton;
+
+    ap_log_error_(file, line, APLOG_MODULE_INDEX, level, 0, s, "%s: %s", tag, message);
+}
+
+static apr_status_t forget_watch(void *data)
+{
+    watch = NULL;
+    return APR_SUCCESS;
+}
+
+void mauth_refresh_watch(server_rec *s, mauth_server_conf_t *sc, const mauth_trust_spec_t *spec,
+                         const unsigned char state[MAUTH_FILES_STATE_LEN])
+{
+    apr_pool_t *pconf = s->process->pconf;
+    watched_t *w = NULL;
+    int i;
+
+    if (sc->crl_refresh <= 0 || (!spec->crl_file && !spec->crl_path)) {
+        return;
+    }
+    if (watch == NULL) {
+        /* each load of the configuration watches its own trusts */
+        watch = apr_pcalloc(pconf, sizeof(*watch));
+        watch->watched = apr_array_make(pconf, 4, sizeof(watched_t));
+        watch->s = s;
+        apr_pool_cleanup_register(pconf, NULL, forget_watch, apr_pool_cleanup_null);
+    }
+    for (i = 0; i < watch->watched->nelts; i++) {
+        if (APR_ARRAY_IDX(watch->watched, i, watched_t).entry == sc->trust) {
+            w = &APR_ARRAY_IDX(watch->watched, i, watched_t);
+        }
+    }
+    if (w == NULL) {
+        w = apr_array_push(watch->watched);
+        memset(w, 0, sizeof(*w));
+        w->entry = sc->trust;
+        w->spec = *spec;
+        if (spec->generation) {
+            w->spec.generation = apr_pmemdup(pconf, spec->generation, MAUTH_GENERATION_LEN);
+        }
+        memcpy(w->state, state, MAUTH_FILES_STATE_LEN);
+        w->interval = sc->crl_refresh;
+    }
+    else if (sc->crl_refresh < w->interval) {
+        w->interval = sc->crl_refresh;
+    }
+}
+
+static void check(watched_t *w, server_rec *s, apr_pool_t *ptemp)
+{
+    mauth_logger_t logger = {log_to_server, s,
+                             ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX)};
+
+    w->last = apr_time_now();
+    mauth_trust_live_check(w->entry->live, ptemp, &logger);
+}
+
+/* Every slice of the shortest interval; each trust when its own is due. */
+static apr_status_t watchdog_tick(int state, void *data, apr_pool_t *ptemp)
+{
+    watch_t *wt = watch;
+    apr_time_t now = apr_time_now();
+    int i;
+
+    if (state != AP_WATCHDOG_STATE_RUNNING || wt == NULL || !wt->ready) {
+        return APR_SUCCESS;
+    }
+    for (i = 0; i < wt->watched->nelts; i++) {
+        watched_t *w = &APR_ARRAY_IDX(wt->watched, i, watched_t);
+        if (now - w->last >= w->interval - apr_time_from_msec(100)) {
+            check(w, wt->s, ptemp);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/*
+ * mod_watchdog starts a child watchdog's thread only when a callback was
+ * registered before its own post_config (at LAST) counted them, so the
+ * watchdog is set up here, at MIDDLE, from the settings alone; the trusts
+ * it watches are built later (mod_mauth.c's post_config, after mod_ssl's)
+ * and found by the thread in watch.
+ */
+static int refresh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                               server_rec *base)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
+    ap_watchdog_t *wd;
+    apr_interval_time_t tick = 0;
+    apr_status_t rv;
+    server_rec *s;
+
+    for (s = base; s; s = s->next) {
+        mauth_server_conf_t *sc = mauth_server_conf(s);
+        if (mauth_is_mutual(sc) && sc->crl_refresh > 0 && (sc->crl_file || sc->crl_path)
+            && (tick == 0 || sc->crl_refresh < tick)) {
+            tick = sc->crl_refresh;
+        }
+    }
+    if (tick == 0) {
+        return OK;
+    }
+    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!get_instance || !register_callback) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00093)
+                     "MAuthCARevocationRefresh needs mod_watchdog; load it, or set "
+                     "'MAuthCARevocationRefresh 0' to read the CRLs at start-up only");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* a child watchdog, in every child: each process swaps its own trust */
+    if ((rv = get_instance(&wd, WATCHDOG_NAME, 0, 0, pconf)) != APR_SUCCESS
+        || (rv = register_callback(wd, tick, NULL, watchdog_tick)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, base, MAUTHNO(00094)
+                     "cannot set up the CRL refresh watchdog");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void refresh_child_init(apr_pool_t *pchild, server_rec *base)
+{
+    apr_pool_t *ptemp;
+    int i;
+
+    if (watch == NULL || watch->watched->nelts == 0) {
+        return;
+    }
+    apr_pool_create(&ptemp, pchild);
+    for (i = 0; i < watch->watched->nelts; i++) {
+        watched_t *w = &APR_ARRAY_IDX(watch->watched, i, watched_t);
+        if (mauth_trust_live_create(pchild, w->entry, &w->spec, w->state) == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00095)
+                         "cannot set up the CRL refresh");
+            exit(APEXIT_CHILDSICK);
+        }
+        /* a child born after a change starts with the files of now */
+        check(w, watch->s, ptemp);
+        apr_pool_clear(ptemp);
+    }
+    apr_pool_destroy(ptemp);
+    watch->ready = 1;
+}
+
+void mauth_refresh_register_hooks(apr_pool_t *p)
+{
+    static const char *const before_watchdog[] = {"mod_watchdog.c", NULL};
+
+    ap_hook_post_config(refresh_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* the live state should exist before the watchdog's thread first runs
+     * (the thread waits for it anyway: watch->ready) */
+    ap_hook_child_init(refresh_child_init, NULL, before_watchdog, APR_HOOK_MIDDLE);
+}

@@ -1,0 +1,241 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * test_refresh.c: the live CRL refresh of the core (mauth_refresh.c): what
+ * a replacement CRL must pass to be used, the new trust id it makes, and
+ * the swap that never frees a trust a reader still holds.  Each test
+ * writes its own PKI at TP_NOW:
+ *
+ *   root ("Root CA", trusted) -> inter ("Intermediate CA") -> leaf, other
+ *   crls.pem: root's CRL and inter's (revokes nothing), rewritten by the
+ *   tests.
+ */
+#include <apr_strings.h>
+
+#include "mauth_refresh.h"
+#include "testpki.h"
+#include "unit.h"
+
+typedef struct {
+    tp_id_t root, inter, leaf;
+    X509_CRL *root_crl;
+    const char *dir, *roots, *crls;
+    mauth_trust_spec_t spec;
+    unsigned char gen[MAUTH_GENERATION_LEN];
+} world_t;
+
+static void world_make(apr_pool_t *p, world_t *w)
+{
+    X509_CRL *inter_crl;
+
+    w->root = tp_root(p, "Root CA");
+    w->inter = tp_ca(p, "Intermediate CA", &w->root);
+    w->leaf = tp_leaf(p, "alice", &w->inter);
+    w->root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->root});
+    inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->inter});
+    w->dir = tp_tmpdir(p);
+    w->roots = tp_write_certs(p, w->dir, "root.pem", w->root.cert, NULL);
+    w->crls = tp_write_crls(p, w->dir, "crls.pem", 0, w->root_crl, inter_crl, NULL);
+    memset(&w->spec, 0, sizeof(w->spec));
+    memset(w->gen, 7, sizeof(w->gen));
+    w->spec.ca_file = w->roots;
+    w->spec.crl_file = w->crls;
+    w->spec.crl_check = MAUTH_CRL_CHECK_CHAIN;
+    w->spec.depth = -1;
+    w->spec.generation = w->gen;
+}
+
+static mauth_trust_t *build(apr_pool_t *p, world_t *w)
+{
+    mauth_trust_t *t = NULL;
+    const char *err = NULL, *what = NULL;
+
+    if (mauth_trust_build(p, &w->spec, NULL, &t, &err, &what) != APR_SUCCESS) {
+        unit_fail(__FILE__, __LINE__, "build: %s", err);
+    }
+    return t;
+}
+
+/* Replaces inter's CRL in crls.pem. */
+static void write_inter_crl(apr_pool_t *p, world_t *w, const tp_crl_opts_t *opts)
+{
+    X509_CRL *crl = tp_crl(p, opts);
+
+    tp_write_crls(p, w->dir, "crls.pem", 0, w->root_crl, crl, NULL);
+}
+
+/* inter's CRL replaced as opts says, then the trust that would replace old;
+ * its status, with *t and *err as mauth_trust_rebuild leaves them. */
+static apr_status_t rebuild_with(apr_pool_t *p, world_t *w, mauth_trust_t *old,
+                                 const tp_crl_opts_t *opts, mauth_trust_t **t,
+                                 const char **err)
+{
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+
+    write_inter_crl(p, w, opts);
+    mauth_crl_files_state(p, &w->spec, state);
+    return mauth_trust_rebuild(p, old, &w->spec, state, NULL, t, err);
+}
+
+static void verdict_of(apr_pool_t *p, world_t *w, mauth_trust_t *t, mauth_verdict_t *v)
+{
+    mauth_verify_chain(t, w->leaf.cert, tp_stack(p, w->inter.cert, NULL), TP_APR_NOW, NULL, v);
+}
+
+UNIT_TEST(a_newer_crl_makes_a_new_trust_that_revokes)
+{
+    world_t w;
+    mauth_trust_t *old, *t = NULL;
+    mauth_verdict_t v;
+    const char *err = NULL;
+
+    world_make(p, &w);
+    old = build(p, &w);
+    verdict_of(p, &w, old, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK_MSG(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                         .this_update = TP_NOW - 60,
+                                                         .revoked = (X509 *[]){w.leaf.cert,
+                                                                               NULL}},
+                           &t, &err) == APR_SUCCESS, "rebuild: %s", err);
+    CHECK(memcmp(mauth_trust_id(old), mauth_trust_id(t), MAUTH_TRUST_ID_LEN) != 0);
+    verdict_of(p, &w, t, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+    CHECK(!mauth_verdict_is_for(&v, mauth_trust_id(old)));
+}
+
+UNIT_TEST(the_same_files_make_the_same_trust_id_in_every_process)
+{
+    world_t w;
+    mauth_trust_t *old, *a = NULL, *b = NULL;
+    unsigned char state[MAUTH_FILES_STATE_LEN], again[MAUTH_FILES_STATE_LEN];
+    const char *err = NULL;
+
+    world_make(p, &w);
+    old = build(p, &w);
+    mauth_crl_files_state(p, &w.spec, state);
+    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60});
+    mauth_crl_files_state(p, &w.spec, again);
+    CHECK(memcmp(state, again, sizeof(state)) != 0);
+    CHECK(mauth_trust_rebuild(p, old, &w.spec, again, NULL, &a, &err) == APR_SUCCESS);
+    CHECK(mauth_trust_rebuild(p, old, &w.spec, again, NULL, &b, &err) == APR_SUCCESS);
+    CHECK(memcmp(mauth_trust_id(a), mauth_trust_id(b), MAUTH_TRUST_ID_LEN) == 0);
+    /* the same CRLs written again: another generation */
+    CHECK(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &b, &err) == APR_SUCCESS);
+    CHECK(memcmp(mauth_trust_id(a), mauth_trust_id(b), MAUTH_TRUST_ID_LEN) != 0);
+}
+
+UNIT_TEST(an_older_crl_is_refused)
+{
+    world_t w;
+    mauth_trust_t *old, *t = NULL;
+    const char *err = NULL;
+
+    world_make(p, &w);
+    old = build(p, &w);
+    CHECK(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                     .this_update = TP_NOW - 7200},
+                       &t, &err) != APR_SUCCESS);
+    CHECK(t == NULL);
+    CHECK_CONTAINS(err, "older than the one in use");
+    CHECK_CONTAINS(err, w.crls);
+}
+
+UNIT_TEST(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused)
+{
+    world_t w;
+    mauth_trust_t *old, *t = NULL;
+    mauth_verdict_t v;
+    const char *err = NULL;
+
+    world_make(p, &w);
+    old = build(p, &w);
+    /* a chain through inter verifies inter's CRL with inter's key */
+    verdict_of(p, &w, old, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    CHECK(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                     .this_update = TP_NOW - 60,
+                                                     .sign_key = tp_key_ec(p)},
+                       &t, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "does not verify with its issuer's key");
+}
+
+UNIT_TEST(a_root_crl_with_a_bad_signature_or_garbage_is_refused)
+{
+    world_t w;
+    mauth_trust_t *old, *t = NULL;
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    const char *err = NULL;
+    X509_CRL *bad;
+
+    world_make(p, &w);
+    old = build(p, &w);
+    bad = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root, .sign_key = tp_key_ec(p)});
+    tp_write_crls(p, w.dir, "crls.pem", 0, bad, NULL);
+    mauth_crl_files_state(p, &w.spec, state);
+    CHECK(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &t, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "does not verify");
+    tp_write_file(p, w.dir, "crls.pem", "garbage", 7);
+    mauth_crl_files_state(p, &w.spec, state);
+    CHECK(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &t, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, w.crls);
+}
+
+UNIT_TEST(a_swap_keeps_the_old_trust_until_its_last_reader_leaves)
+{
+    world_t w;
+    mauth_trust_entry_t entry;
+    mauth_trust_live_t *live;
+    mauth_trust_t *held, *now;
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    mauth_verdict_t v;
+    apr_pool_t *ptemp;
+    unit_log_t log;
+    const mauth_logger_t *logger = unit_log_capture(p, &log);
+
+    world_make(p, &w);
+    memset(&entry, 0, sizeof(entry));
+    entry.trust = build(p, &w);
+    mauth_crl_files_state(p, &w.spec, state);
+    live = mauth_trust_live_create(p, &entry, &w.spec, state);
+    CHECK(live != NULL);
+    apr_pool_create(&ptemp, p);
+    CHECK_INT(mauth_trust_live_check(live, ptemp, logger), 0);
+    held = mauth_trust_acquire(&entry);
+    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60,
+                                            .revoked = (X509 *[]){w.leaf.cert, NULL}});
+    CHECK_INT(mauth_trust_live_check(live, ptemp, logger), 1);
+    CHECK(unit_log_has(&log, "MAUTH00092"));
+    now = mauth_trust_acquire(&entry);
+    CHECK(now != held);
+    CHECK_INT(mauth_trust_live_held(live), 2);
+    /* the reader of before still judges under the trust it holds */
+    verdict_of(p, &w, held, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
+    verdict_of(p, &w, now, &v);
+    CHECK_VERDICT(&v, MAUTH_VERIFY_FAILED, MAUTH_REASON_REVOKED);
+    mauth_trust_release(&entry, held);
+    CHECK_INT(mauth_trust_live_held(live), 1);
+    /* a refused change is logged once and the trust in use stays */
+    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 7200});
+    CHECK_INT(mauth_trust_live_check(live, ptemp, logger), -1);
+    CHECK(unit_log_has(&log, "MAUTH00090"));
+    CHECK_INT(mauth_trust_live_check(live, ptemp, logger), 0);
+    CHECK(mauth_trust_acquire(&entry) == now);
+    mauth_trust_release(&entry, now);
+    mauth_trust_release(&entry, now);
+    /* a second swap frees the replaced trust at once: nobody holds it */
+    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 30});
+    CHECK_INT(mauth_trust_live_check(live, ptemp, logger), 1);
+    CHECK_INT(mauth_trust_live_held(live), 1);
+}
+
+static const unit_test_t tests[] = {
+    UNIT(a_newer_crl_makes_a_new_trust_that_revokes),
+    UNIT(the_same_files_make_the_same_trust_id_in_every_process),
+    UNIT(an_older_crl_is_refused),
+    UNIT(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused),
+    UNIT(a_root_crl_with_a_bad_signature_or_garbage_is_refused),
+    UNIT(a_swap_keeps_the_old_trust_until_its_last_reader_leaves),
+};
+UNIT_MAIN("refresh", tests)
