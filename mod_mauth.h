@@ -16,6 +16,7 @@
 
 #include "mauth_core.h"
 #include "mauth_conn.h"
+#include "mauth_ocsp.h"
 #include "mauth_store.h"
 
 APLOG_USE_MODULE(mauth);
@@ -25,6 +26,8 @@ extern module AP_MODULE_DECLARE_DATA mauth_module;
 #define MAUTHNO(n) "MAUTH" #n ": "
 
 #define MAUTH_UNSET (-1)
+/* ocsp_max_age: -1 is a value there (no bound) */
+#define MAUTH_OCSP_AGE_UNSET (-2)
 
 typedef enum {
     MAUTH_ROLE_UNSET = -1,
@@ -50,6 +53,18 @@ typedef struct {
     apr_interval_time_t store_ttl;
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
+    mauth_ocsp_mode_e ocsp_mode;       /* MAuthOCSP */
+    const char *ocsp_responder;        /* MAuthOCSPResponder, or NULL */
+    int ocsp_override;                 /* the configured responder even where
+                                        * a certificate names its own */
+    int ocsp_cert_responder;           /* a certificate's AIA URL may be asked */
+    apr_interval_time_t ocsp_timeout;
+    int ocsp_nonce;
+    apr_interval_time_t ocsp_max_age;  /* -1: no bound but nextUpdate */
+    apr_interval_time_t ocsp_skew;
+    int ocsp_fail_open;                /* MAuthOCSPFailure open */
+    const char *ocsp_cache;            /* socache "type[:args]" (global) */
+    apr_interval_time_t ocsp_cache_max;/* a response is kept at most this long */
 
     /* set at start-up, not configured */
     const char *store_id;              /* which store answers (cache keys) */
@@ -171,6 +186,14 @@ void mauth_store_lookup(request_rec *r, apr_pool_t *pool, const char *credential
 mauth_match_e mauth_store_match(request_rec *r, const mauth_store_user_t *user,
                                 const char *fingerprint);
 void mauth_dbd_register_hooks(apr_pool_t *p);
+
+/* mod_mauth_ocsp.c: OCSP for client certificates, after the chain verified */
+void mauth_ocsp_register_hooks(apr_pool_t *p);
+/* Asks about the certificates of a chain judged SUCCESS (the leaf, or all
+ * but the root) and lowers *verdict: revoked, or unavailable under
+ * MAuthOCSPFailure closed; valid_until bounded by the responses. */
+void mauth_ocsp_verdict(server_rec *s, mauth_server_conf_t *sc, mauth_conn_t *mc, X509 *leaf,
+                        STACK_OF(X509) *untrusted, mauth_verdict_t *verdict);
 
 /* mod_mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);
