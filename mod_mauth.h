@@ -17,6 +17,7 @@
 #include "mauth_core.h"
 #include "mauth_conn.h"
 #include "mauth_refresh.h"
+#include "mauth_ocsp.h"
 #include "mauth_store.h"
 
 APLOG_USE_MODULE(mauth);
@@ -26,6 +27,8 @@ extern module AP_MODULE_DECLARE_DATA mauth_module;
 #define MAUTHNO(n) "MAUTH" #n ": "
 
 #define MAUTH_UNSET (-1)
+/* ocsp_max_age: -1 is a value there (no bound) */
+#define MAUTH_OCSP_AGE_UNSET (-2)
 
 typedef enum {
     MAUTH_ROLE_UNSET = -1,
@@ -53,6 +56,18 @@ typedef struct {
     apr_interval_time_t store_ttl;
     apr_interval_time_t store_negative_ttl;
     int store_cache_size;
+    mauth_ocsp_mode_e ocsp_mode;       /* MAuthOCSP */
+    const char *ocsp_responder;        /* MAuthOCSPResponder, or NULL */
+    int ocsp_override;                 /* the configured responder even where
+                                        * a certificate names its own */
+    int ocsp_cert_responder;           /* a certificate's AIA URL may be asked */
+    apr_interval_time_t ocsp_timeout;
+    int ocsp_nonce;
+    apr_interval_time_t ocsp_max_age;  /* -1: no bound but nextUpdate */
+    apr_interval_time_t ocsp_skew;
+    int ocsp_fail_open;                /* MAuthOCSPFailure open */
+    const char *ocsp_cache;            /* socache "type[:args]" (global) */
+    apr_interval_time_t ocsp_cache_max;/* a response is kept at most this long */
 
     /* set at start-up, not configured */
     const char *store_id;              /* which store answers (cache keys) */
@@ -181,6 +196,14 @@ void mauth_dbd_register_hooks(apr_pool_t *p);
 void mauth_refresh_watch(server_rec *s, mauth_server_conf_t *sc, const mauth_trust_spec_t *spec,
                          const unsigned char state[MAUTH_FILES_STATE_LEN]);
 void mauth_refresh_register_hooks(apr_pool_t *p);
+
+/* mod_mauth_ocsp.c: OCSP for client certificates, after the chain verified */
+void mauth_ocsp_register_hooks(apr_pool_t *p);
+/* Asks about the certificates of a chain judged SUCCESS (the leaf, or all
+ * but the root) and lowers *verdict: revoked, or unavailable under
+ * MAuthOCSPFailure closed; valid_until bounded by the responses. */
+void mauth_ocsp_verdict(server_rec *s, mauth_server_conf_t *sc, mauth_conn_t *mc, X509 *leaf,
+                        STACK_OF(X509) *untrusted, mauth_verdict_t *verdict);
 
 /* mod_mauth_ssl.c */
 void mauth_ssl_register_hooks(apr_pool_t *p);

@@ -10,6 +10,7 @@
 #include "mod_mauth.h"
 
 #include "apr_strings.h"
+#include "apr_uri.h"
 #include "http_core.h"
 
 #define MERGE(field, unset) (add->field != (unset) ? add->field : base->field)
@@ -31,6 +32,15 @@ void *mauth_create_server_conf(apr_pool_t *p, server_rec *s)
     sc->store_ttl = MAUTH_UNSET;
     sc->store_negative_ttl = MAUTH_UNSET;
     sc->store_cache_size = MAUTH_UNSET;
+    sc->ocsp_mode = MAUTH_OCSP_MODE_UNSET;
+    sc->ocsp_override = MAUTH_UNSET;
+    sc->ocsp_cert_responder = MAUTH_UNSET;
+    sc->ocsp_timeout = MAUTH_UNSET;
+    sc->ocsp_nonce = MAUTH_UNSET;
+    sc->ocsp_max_age = MAUTH_OCSP_AGE_UNSET;
+    sc->ocsp_skew = MAUTH_UNSET;
+    sc->ocsp_fail_open = MAUTH_UNSET;
+    sc->ocsp_cache_max = MAUTH_UNSET;
     return sc;
 }
 
@@ -57,6 +67,17 @@ void *mauth_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->store_ttl = MERGE(store_ttl, MAUTH_UNSET);
     sc->store_negative_ttl = MERGE(store_negative_ttl, MAUTH_UNSET);
     sc->store_cache_size = MERGE(store_cache_size, MAUTH_UNSET);
+    sc->ocsp_mode = MERGE(ocsp_mode, MAUTH_OCSP_MODE_UNSET);
+    sc->ocsp_responder = MERGE(ocsp_responder, NULL);
+    sc->ocsp_override = MERGE(ocsp_override, MAUTH_UNSET);
+    sc->ocsp_cert_responder = MERGE(ocsp_cert_responder, MAUTH_UNSET);
+    sc->ocsp_timeout = MERGE(ocsp_timeout, MAUTH_UNSET);
+    sc->ocsp_nonce = MERGE(ocsp_nonce, MAUTH_UNSET);
+    sc->ocsp_max_age = MERGE(ocsp_max_age, MAUTH_OCSP_AGE_UNSET);
+    sc->ocsp_skew = MERGE(ocsp_skew, MAUTH_UNSET);
+    sc->ocsp_fail_open = MERGE(ocsp_fail_open, MAUTH_UNSET);
+    sc->ocsp_cache = MERGE(ocsp_cache, NULL);
+    sc->ocsp_cache_max = MERGE(ocsp_cache_max, MAUTH_UNSET);
     return sc;
 }
 
@@ -100,7 +121,11 @@ static void resolve_server(apr_pool_t *p, mauth_server_conf_t *sc)
     DEFAULT(sc, ca_path, NULL, NULL);
     DEFAULT(sc, crl_file, NULL, NULL);
     DEFAULT(sc, crl_path, NULL, NULL);
-    DEFAULT(sc, crl_check, MAUTH_CRL_CHECK_UNSET, MAUTH_DEFAULT_CRL_CHECK);
+    DEFAULT(sc, ocsp_mode, MAUTH_OCSP_MODE_UNSET, MAUTH_OCSP_MODE_OFF);
+    /* with OCSP on, CRLs are checked only when asked for (README) */
+    DEFAULT(sc, crl_check, MAUTH_CRL_CHECK_UNSET,
+            sc->ocsp_mode == MAUTH_OCSP_MODE_OFF ? MAUTH_DEFAULT_CRL_CHECK
+                                                 : MAUTH_CRL_CHECK_NONE);
     DEFAULT(sc, verify_depth, MAUTH_UNSET, MAUTH_DEFAULT_VERIFY_DEPTH);
     DEFAULT(sc, crl_refresh, MAUTH_UNSET, apr_time_from_sec(60));
     DEFAULT(sc, cache_size, MAUTH_UNSET, 4096);
@@ -111,6 +136,16 @@ static void resolve_server(apr_pool_t *p, mauth_server_conf_t *sc)
     DEFAULT(sc, store_ttl, MAUTH_UNSET, apr_time_from_sec(30));
     DEFAULT(sc, store_negative_ttl, MAUTH_UNSET, apr_time_from_sec(5));
     DEFAULT(sc, store_cache_size, MAUTH_UNSET, 4096);
+    DEFAULT(sc, ocsp_responder, NULL, NULL);
+    DEFAULT(sc, ocsp_override, MAUTH_UNSET, 0);
+    DEFAULT(sc, ocsp_cert_responder, MAUTH_UNSET, 0);
+    DEFAULT(sc, ocsp_timeout, MAUTH_UNSET, apr_time_from_sec(10));
+    DEFAULT(sc, ocsp_nonce, MAUTH_UNSET, 1);
+    DEFAULT(sc, ocsp_max_age, MAUTH_OCSP_AGE_UNSET, -1);
+    DEFAULT(sc, ocsp_skew, MAUTH_UNSET, apr_time_from_sec(300));
+    DEFAULT(sc, ocsp_fail_open, MAUTH_UNSET, 0);
+    DEFAULT(sc, ocsp_cache, NULL, "shmcb");
+    DEFAULT(sc, ocsp_cache_max, MAUTH_UNSET, apr_time_from_sec(3600));
 }
 
 static const mauth_user_source_t default_sources[] = {
@@ -401,6 +436,86 @@ static const char *mauth_cmd_StoreCacheSize(cmd_parms *cmd, void *dummy, const c
     return err ? err : number(cmd, arg, 0, 1 << 22, &SERVER_CONF(cmd)->store_cache_size);
 }
 
+static const char *mauth_cmd_OCSP(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    /* in the order of mauth_ocsp_mode_e */
+    static const char *const modes[] = {"off", "leaf", "chain", NULL};
+    int mode;
+    const char *err = server_only(cmd);
+
+    if (err || (err = keyword(cmd, arg, modes, &mode)) != NULL) {
+        return err;
+    }
+    SERVER_CONF(cmd)->ocsp_mode = (mauth_ocsp_mode_e)mode;
+    return NULL;
+}
+
+static const char *mauth_cmd_OCSPResponder(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+    apr_uri_t uri;
+
+    if (err) {
+        return err;
+    }
+    if (apr_uri_parse(cmd->temp_pool, arg, &uri) != APR_SUCCESS || uri.scheme == NULL
+        || strcasecmp(uri.scheme, "http") || uri.hostname == NULL) {
+        return apr_psprintf(cmd->pool, "MAuthOCSPResponder: '%s' is not an http:// URL "
+                            "(OCSP is asked over plain HTTP; responses are signed)", arg);
+    }
+    SERVER_CONF(cmd)->ocsp_responder = arg;
+    return NULL;
+}
+
+/* MAuthOCSPOverrideResponder, MAuthOCSPAllowCertificateResponder,
+ * MAuthOCSPUseNonce: on/off into the int at cmd->info's offset. */
+static const char *mauth_cmd_OCSPFlag(cmd_parms *cmd, void *dummy, int on)
+{
+    *(int *)((char *)SERVER_CONF(cmd) + (apr_size_t)cmd->info) = on;
+    return server_only(cmd);
+}
+
+/* MAuthOCSPResponderTimeout, MAuthOCSPClockSkew, MAuthOCSPCacheTimeout:
+ * seconds into the interval at cmd->info's offset. */
+static const char *mauth_cmd_OCSPSeconds(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : mauth_parse_seconds(cmd->pool, cmd->cmd->name, arg, 7 * 86400,
+                                           (apr_interval_time_t *)((char *)SERVER_CONF(cmd)
+                                           + (apr_size_t)cmd->info));
+}
+
+static const char *mauth_cmd_OCSPResponseMaxAge(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    if (err == NULL && !strcasecmp(arg, "none")) {
+        SERVER_CONF(cmd)->ocsp_max_age = -1;
+        return NULL;
+    }
+    return err ? err : mauth_parse_seconds(cmd->pool, cmd->cmd->name, arg, 365 * 86400,
+                                           &SERVER_CONF(cmd)->ocsp_max_age);
+}
+
+static const char *mauth_cmd_OCSPFailure(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    static const char *const policies[] = {"closed", "open", NULL};
+    const char *err = server_only(cmd);
+
+    return err ? err : keyword(cmd, arg, policies, &SERVER_CONF(cmd)->ocsp_fail_open);
+}
+
+static const char *mauth_cmd_OCSPCache(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err == NULL) {
+        SERVER_CONF(cmd)->ocsp_cache = arg;
+    }
+    return err;
+}
+
 const command_rec mauth_cmds[] = {
     AP_INIT_FLAG("MAuthEngine", mauth_cmd_Engine, NULL, RSRC_CONF,
                  "Turn mutual authentication on or off for this server"),
@@ -455,5 +570,33 @@ const command_rec mauth_cmds[] = {
                    "Seconds store answers are kept: found [not found] (default 30 5)"),
     AP_INIT_TAKE1("MAuthStoreCacheSize", mauth_cmd_StoreCacheSize, NULL, RSRC_CONF,
                   "Store answers kept per process (default 4096; 0 turns caching off)"),
+    AP_INIT_TAKE1("MAuthOCSP", mauth_cmd_OCSP, NULL, RSRC_CONF,
+                  "OCSP for client certificates: off (default), leaf or chain"),
+    AP_INIT_TAKE1("MAuthOCSPResponder", mauth_cmd_OCSPResponder, NULL, RSRC_CONF,
+                  "http:// URL of the OCSP responder"),
+    AP_INIT_FLAG("MAuthOCSPOverrideResponder", mauth_cmd_OCSPFlag,
+                 (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_override), RSRC_CONF,
+                 "Ask MAuthOCSPResponder even for certificates naming a responder"),
+    AP_INIT_FLAG("MAuthOCSPAllowCertificateResponder", mauth_cmd_OCSPFlag,
+                 (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_cert_responder), RSRC_CONF,
+                 "Follow the OCSP URL a client certificate names (default off)"),
+    AP_INIT_FLAG("MAuthOCSPUseNonce", mauth_cmd_OCSPFlag,
+                 (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_nonce), RSRC_CONF,
+                 "Send a nonce and require it echoed (default on)"),
+    AP_INIT_TAKE1("MAuthOCSPResponderTimeout", mauth_cmd_OCSPSeconds,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_timeout), RSRC_CONF,
+                  "Seconds an OCSP exchange may take (default 10)"),
+    AP_INIT_TAKE1("MAuthOCSPClockSkew", mauth_cmd_OCSPSeconds,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_skew), RSRC_CONF,
+                  "Seconds of clock difference allowed with the responder (default 300)"),
+    AP_INIT_TAKE1("MAuthOCSPResponseMaxAge", mauth_cmd_OCSPResponseMaxAge, NULL, RSRC_CONF,
+                  "Oldest thisUpdate accepted, in seconds, or none (default)"),
+    AP_INIT_TAKE1("MAuthOCSPFailure", mauth_cmd_OCSPFailure, NULL, RSRC_CONF,
+                  "No usable answer: closed (default, refuse) or open (pass, warn)"),
+    AP_INIT_TAKE1("MAuthOCSPCache", mauth_cmd_OCSPCache, NULL, RSRC_CONF,
+                  "socache for OCSP responses shared by all children (default shmcb)"),
+    AP_INIT_TAKE1("MAuthOCSPCacheTimeout", mauth_cmd_OCSPSeconds,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_cache_max), RSRC_CONF,
+                  "Longest a response is kept, even with a later nextUpdate (default 3600)"),
     {NULL}
 };

@@ -72,6 +72,11 @@ static int verify_client_chain(X509_STORE_CTX *store_ctx, void *arg)
                       X509_STORE_CTX_get0_untrusted(store_ctx), apr_time_now(), &mc->log,
                       mc->c->pool, &verdict);
     mauth_trust_release(sc->trust, trust);
+    if (verdict.status == MAUTH_VERIFY_SUCCESS && sc->ocsp_mode != MAUTH_OCSP_MODE_OFF) {
+        /* only a chain whose signatures verified is asked about */
+        mauth_ocsp_verdict(mc->c->base_server, sc, mc, X509_STORE_CTX_get0_cert(store_ctx),
+                           X509_STORE_CTX_get0_untrusted(store_ctx), &verdict);
+    }
     mauth_conn_judged(mc->state, &verdict);
     X509_STORE_CTX_set_error(store_ctx, verdict.status == MAUTH_VERIFY_SUCCESS
                                         ? X509_V_OK : X509_V_ERR_CERT_UNTRUSTED);

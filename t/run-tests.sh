@@ -88,6 +88,14 @@ INHERIT="$T/conf/inherit.conf"
 } >"$INHERIT"
 chmod 0644 "$INHERIT"
 
+# The OCSP responder the t/chain/ocsp_*.t tests start listens here (a free
+# port now; httpd's configuration names it as ${MAUTH_TEST_OCSP_PORT}).
+if [ -z "${MAUTH_TEST_OCSP_PORT:-}" ]; then
+    MAUTH_TEST_OCSP_PORT=$(perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
+fi
+export MAUTH_TEST_OCSP_PORT
+
 # 3. t/TEST from t/TEST.PL, then a clean configuration and the run.
 APACHE_TEST_NO_STICKY_PREFERENCES=1
 # Start at port 8529, or 20 further up while that one is taken.

@@ -29,7 +29,7 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 OUT=$1
-PKI_VERSION=3
+PKI_VERSION=4
 if [ -f "$OUT/.done" ] && [ "$(cat "$OUT/.done")" = "$PKI_VERSION" ]; then
     exit 0
 fi
@@ -418,6 +418,34 @@ check OK -purpose sslclient -crl_check_all -CAfile roots.pem -CRLfile crls-all.p
     -untrusted large-chain.pem large.pem
 [ "$(wc -c <large.pem)" -gt 60000 ] || { echo "mkpki: large.pem is not large" >&2; exit 1; }
 [ "$(wc -c <ticket.key)" -eq 48 ] || { echo "mkpki: ticket.key is not 48 bytes" >&2; exit 1; }
+
+# ------------------------------------------------ OCSP (t/chain/ocsp_*.t)
+#   ocsp-int1        int1's delegated responder (id-kp-OCSPSigning, by int1)
+#   ocsp-wrong       a responder with id-kp-OCSPSigning issued by root: it
+#                    may not speak for int1's certificates
+#   int1-index.txt   int1's `openssl ca` database (good-ec good, revoked and
+#                    revoked-later revoked), for `openssl ocsp -index`
+#   int1-index-unknown.txt  the same without good-rsa (unknown to it)
+for ca in int1 root; do
+    cat >>"$WORK/ca/$ca/ca.cnf" <<EOF
+
+[ v3_ocsp ]
+basicConstraints       = CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = OCSPSigning
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+EOF
+done
+make_leaf ocsp-int1 int1 ec v3_ocsp "$LEAF_START" "$LEAF_END" "int1" \
+    "$DN_BASE/CN=mauth Test OCSP Responder for Intermediate CA 1"
+make_leaf ocsp-wrong root ec v3_ocsp "$LEAF_START" "$LEAF_END" "" \
+    "$DN_BASE/CN=mauth Test OCSP Responder of the Root"
+cp "$WORK/ca/int1/index.txt" int1-index.txt
+good_rsa_serial=$("$OPENSSL" x509 -in good-rsa.pem -noout -serial | sed 's/^serial=//')
+grep -v "	$good_rsa_serial	" int1-index.txt >int1-index-unknown.txt
+[ "$(wc -l <int1-index-unknown.txt)" -lt "$(wc -l <int1-index.txt)" ] \
+    || { echo "mkpki: good-rsa not found in int1's index" >&2; exit 1; }
 
 # Publish.
 rm -rf "$WORK/ca" "$WORK"/*.csr "$WORK/.log"

@@ -1,0 +1,439 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_ocsp.c: asking an OCSP responder about a client certificate whose
+ * chain already verified, and judging its answer.
+ *
+ * A response counts only when signed by the certificate's issuer or by a
+ * responder certificate that issuer issued for id-kp-OCSPSigning: never by
+ * whatever certificate the response carries (OpenSSL's OCSP_TRUSTOTHER), so
+ * a responder cannot speak for a CA that did not delegate to it.  Times are
+ * checked against the caller's now, not the clock, so tests pin them.  The
+ * HTTP client speaks plain http:// only, with one deadline for the whole
+ * exchange and a bounded response; it never follows a redirect.  Nothing
+ * here decides where to ask: the glue does (a certificate must not be able
+ * to make the server connect where it likes).
+ */
+#include <string.h>
+#include <time.h>
+
+#include <apr_network_io.h>
+#include <apr_strings.h>
+#include <apr_uri.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "mauth_ocsp.h"
+#include "mauth_trust.h"
+
+int mauth_ocsp_is_root(const mauth_trust_t *t, X509 *cert)
+{
+    int i;
+
+    for (i = 0; i < sk_X509_num(t->roots); i++) {
+        if (X509_cmp(sk_X509_value(t->roots, i), cert) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static X509 *issuer_in(STACK_OF(X509) *certs, X509 *cert)
+{
+    int i;
+
+    for (i = 0; i < sk_X509_num(certs); i++) {
+        X509 *candidate = sk_X509_value(certs, i);
+        if (X509_cmp(candidate, cert) != 0
+            && X509_check_issued(candidate, cert) == X509_V_OK
+            && X509_verify(cert, X509_get0_pubkey(candidate)) == 1) {
+            return candidate;
+        }
+    }
+    ERR_clear_error();
+    return NULL;
+}
+
+X509 *mauth_ocsp_issuer(const mauth_trust_t *t, X509 *cert, STACK_OF(X509) *untrusted,
+                        int *is_root)
+{
+    /* a root first: a client may send a copy of it */
+    X509 *issuer = issuer_in(t->roots, cert);
+
+    *is_root = issuer != NULL;
+    return issuer ? issuer : issuer_in(untrusted, cert);
+}
+
+int mauth_ocsp_cache_key(X509 *cert, X509 *issuer, unsigned char out[MAUTH_FINGERPRINT_LEN])
+{
+    OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, issuer);
+    unsigned char *der = NULL;
+    unsigned int md_len = 0;
+    int len, ok;
+
+    if (id == NULL) {
+        ERR_clear_error();
+        return 0;
+    }
+    len = i2d_OCSP_CERTID(id, &der);
+    ok = len > 0 && EVP_Digest(der, (size_t)len, out, &md_len, EVP_sha256(), NULL) == 1;
+    OPENSSL_free(der);
+    OCSP_CERTID_free(id);
+    return ok;
+}
+
+static apr_status_t request_cleanup(void *data)
+{
+    OCSP_REQUEST_free(data);
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_ocsp_request(apr_pool_t *p, X509 *cert, X509 *issuer, int nonce,
+                                OCSP_REQUEST **req, unsigned char **der, apr_size_t *len)
+{
+    OCSP_REQUEST *r = OCSP_REQUEST_new();
+    OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, issuer);
+    unsigned char *buf = NULL, *at;
+    int n;
+
+    *req = NULL;
+    if (r == NULL || id == NULL || OCSP_request_add0_id(r, id) == NULL) {
+        OCSP_CERTID_free(id);
+        OCSP_REQUEST_free(r);
+        ERR_clear_error();
+        return APR_EGENERAL;
+    }
+    apr_pool_cleanup_register(p, r, request_cleanup, apr_pool_cleanup_null);
+    if (nonce && OCSP_request_add1_nonce(r, NULL, -1) != 1) {
+        ERR_clear_error();
+        return APR_EGENERAL;
+    }
+    if ((n = i2d_OCSP_REQUEST(r, NULL)) <= 0) {
+        ERR_clear_error();
+        return APR_EGENERAL;
+    }
+    buf = apr_palloc(p, (apr_size_t)n);
+    at = buf;
+    i2d_OCSP_REQUEST(r, &at);
+    *req = r;
+    *der = buf;
+    *len = (apr_size_t)n;
+    return APR_SUCCESS;
+}
+
+static apr_time_t asn1_time(const ASN1_GENERALIZEDTIME *when)
+{
+    struct tm tm;
+
+    if (when == NULL || ASN1_TIME_to_tm(when, &tm) != 1) {
+        return 0;
+    }
+    return apr_time_from_sec((apr_time_t)timegm(&tm));
+}
+
+static void unavailable(mauth_ocsp_result_t *out, const char *why)
+{
+    out->status = MAUTH_OCSP_UNAVAILABLE;
+    out->why = why;
+}
+
+/* Whether signer may sign responses about issuer's certificates at now:
+ * it is the issuer, or the issuer issued it for id-kp-OCSPSigning. */
+static const char *signer_refused(X509 *signer, X509 *issuer, apr_time_t now)
+{
+    time_t at = (time_t)apr_time_sec(now);
+
+    if (X509_cmp(signer, issuer) == 0) {
+        return NULL;
+    }
+    if (X509_check_issued(issuer, signer) != X509_V_OK
+        || X509_verify(signer, X509_get0_pubkey(issuer)) != 1) {
+        ERR_clear_error();
+        return "the response is signed neither by the issuer nor by a responder it issued";
+    }
+    if (!(X509_get_extension_flags(signer) & EXFLAG_XKUSAGE)
+        || !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN)) {
+        return "the responder certificate lacks id-kp-OCSPSigning";
+    }
+    if (X509_cmp_time(X509_get0_notBefore(signer), &at) > 0
+        || X509_cmp_time(X509_get0_notAfter(signer), &at) < 0) {
+        return "the responder certificate is outside its validity";
+    }
+    return NULL;
+}
+
+void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req,
+                      const unsigned char *der, apr_size_t len, apr_time_t now,
+                      const mauth_ocsp_policy_t *policy, mauth_ocsp_result_t *out)
+{
+    const unsigned char *at = der;
+    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &at, (long)len);
+    OCSP_BASICRESP *basic = NULL;
+    OCSP_CERTID *id = NULL;
+    STACK_OF(X509) *candidates = NULL;
+    ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL, *revoked_at = NULL;
+    X509 *signer = NULL;
+    const char *refused;
+    int status, reason, i;
+
+    memset(out, 0, sizeof(*out));
+    if (resp == NULL || at != der + len) {
+        unavailable(out, "the response does not parse");
+        goto done;
+    }
+    if ((status = OCSP_response_status(resp)) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        unavailable(out, apr_psprintf(p, "the responder answered '%s'",
+                                      OCSP_response_status_str(status)));
+        goto done;
+    }
+    if ((basic = OCSP_response_get1_basic(resp)) == NULL) {
+        unavailable(out, "the response is not a basic OCSP response");
+        goto done;
+    }
+    /* the signer: the issuer, or one of the certificates the response carries */
+    candidates = sk_X509_new_null();
+    sk_X509_push(candidates, issuer);
+    for (i = 0; i < sk_X509_num(OCSP_resp_get0_certs(basic)); i++) {
+        sk_X509_push(candidates, sk_X509_value(OCSP_resp_get0_certs(basic), i));
+    }
+    if (OCSP_resp_get0_signer(basic, &signer, candidates) != 1 || signer == NULL) {
+        unavailable(out, "the response's signer is not among its certificates");
+        goto done;
+    }
+    if ((refused = signer_refused(signer, issuer, now)) != NULL) {
+        unavailable(out, refused);
+        goto done;
+    }
+    /* the signature alone, with the signer chosen above: no chain building
+     * by OpenSSL (NOVERIFY), no other certificate considered (NOINTERN) */
+    sk_X509_zero(candidates);
+    sk_X509_push(candidates, signer);
+    if (OCSP_basic_verify(basic, candidates, NULL, OCSP_NOINTERN | OCSP_NOVERIFY) != 1) {
+        unavailable(out, "the response's signature does not verify");
+        goto done;
+    }
+    if (req && policy->nonce && OCSP_check_nonce(req, basic) != 1) {
+        unavailable(out, "the response does not echo the request's nonce");
+        goto done;
+    }
+    if ((id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL
+        || OCSP_resp_find_status(basic, id, &status, &reason, &revoked_at, &this_update,
+                                 &next_update) != 1) {
+        unavailable(out, "the response says nothing of this certificate");
+        goto done;
+    }
+    out->this_update = asn1_time(this_update);
+    out->next_update = next_update ? asn1_time(next_update) : 0;
+    if (out->this_update == 0 || (next_update && out->next_update == 0)) {
+        unavailable(out, "the response's times do not parse");
+        goto done;
+    }
+    if (out->this_update > now + policy->skew) {
+        unavailable(out, "the response's thisUpdate is in the future");
+        goto done;
+    }
+    if (out->next_update && out->next_update + policy->skew < now) {
+        unavailable(out, "the response is past its nextUpdate");
+        goto done;
+    }
+    if (policy->max_age >= 0 && out->this_update + policy->max_age + policy->skew < now) {
+        unavailable(out, "the response is older than the allowed age");
+        goto done;
+    }
+    switch (status) {
+    case V_OCSP_CERTSTATUS_GOOD:
+        out->status = MAUTH_OCSP_GOOD;
+        out->why = "good";
+        break;
+    case V_OCSP_CERTSTATUS_REVOKED:
+        out->status = MAUTH_OCSP_REVOKED;
+        out->why = "revoked";
+        break;
+    default:
+        out->status = MAUTH_OCSP_UNKNOWN;
+        out->why = "the responder does not know the certificate";
+        break;
+    }
+done:
+    sk_X509_free(candidates);
+    OCSP_CERTID_free(id);
+    OCSP_BASICRESP_free(basic);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+}
+
+const char *mauth_ocsp_aia_url(apr_pool_t *p, X509 *cert)
+{
+    STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(cert);
+    const char *found = NULL;
+    int i;
+
+    for (i = 0; i < sk_OPENSSL_STRING_num(urls) && found == NULL; i++) {
+        const char *url = sk_OPENSSL_STRING_value(urls, i);
+        if (strncasecmp(url, "http://", 7) == 0) {
+            found = apr_pstrdup(p, url);
+        }
+    }
+    X509_email_free(urls);
+    return found;
+}
+
+/* The time left before deadline as a socket timeout; at least 1 ms. */
+static apr_status_t until(apr_socket_t *sock, apr_time_t deadline)
+{
+    apr_interval_time_t left = deadline - apr_time_now();
+
+    if (left <= 0) {
+        return APR_TIMEUP;
+    }
+    return apr_socket_timeout_set(sock, left < 1000 ? 1000 : left);
+}
+
+static apr_status_t send_all(apr_socket_t *sock, const char *data, apr_size_t len,
+                             apr_time_t deadline)
+{
+    apr_status_t rv;
+
+    while (len > 0) {
+        apr_size_t n = len;
+        if ((rv = until(sock, deadline)) != APR_SUCCESS
+            || (rv = apr_socket_send(sock, data, &n)) != APR_SUCCESS) {
+            return rv;
+        }
+        data += n;
+        len -= n;
+    }
+    return APR_SUCCESS;
+}
+
+/* The body of an HTTP/1.x response held whole in buf: status 200, a body of
+ * Content-Length bytes when given, else up to the end. */
+static apr_status_t parse_response(apr_pool_t *p, const char *buf, apr_size_t len,
+                                   int complete, unsigned char **body, apr_size_t *body_len,
+                                   const char **err)
+{
+    const char *end = NULL, *line, *cl = NULL;
+    apr_size_t i, head_len;
+    apr_int64_t want = -1;
+
+    for (i = 0; i + 3 < len; i++) {
+        if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
+            end = buf + i;
+            break;
+        }
+    }
+    if (end == NULL) {
+        *err = complete ? "the responder's answer has no end of headers" : NULL;
+        return APR_INCOMPLETE;
+    }
+    head_len = (apr_size_t)(end - buf) + 4;
+    line = apr_pstrmemdup(p, buf, (apr_size_t)(end - buf));
+    if (strncmp(line, "HTTP/1.", 7) != 0 || strlen(line) < 12
+        || strncmp(line + 8, " 200", 4) != 0) {
+        *err = apr_psprintf(p, "the responder answered '%.60s'", strtok((char *)line, "\r"));
+        return APR_EGENERAL;
+    }
+    for (cl = line; (cl = strchr(cl, '\n')) != NULL; cl++) {
+        if (strncasecmp(cl + 1, "Content-Length:", 15) == 0) {
+            want = apr_atoi64(cl + 16);
+            if (want < 0 || want > MAUTH_OCSP_MAX_RESPONSE) {
+                *err = "the responder's Content-Length is out of bounds";
+                return APR_EGENERAL;
+            }
+        }
+    }
+    if (want >= 0 && len - head_len >= (apr_size_t)want) {
+        *body_len = (apr_size_t)want;
+    }
+    else if (want < 0 && complete) {
+        *body_len = len - head_len;
+    }
+    else {
+        *err = complete ? "the responder's answer is cut short" : NULL;
+        return APR_INCOMPLETE;
+    }
+    *body = apr_pmemdup(p, buf + head_len, *body_len ? *body_len : 1);
+    return APR_SUCCESS;
+}
+
+apr_status_t mauth_ocsp_http_post(apr_pool_t *p, const char *url, const unsigned char *body,
+                                  apr_size_t len, apr_interval_time_t timeout, apr_size_t max,
+                                  unsigned char **resp, apr_size_t *resp_len, const char **err)
+{
+    apr_time_t deadline = apr_time_now() + timeout;
+    apr_uri_t uri;
+    apr_sockaddr_t *sa;
+    apr_socket_t *sock = NULL;
+    apr_size_t cap = max + 4096, got = 0;
+    char *buf;
+    const char *head;
+    apr_status_t rv;
+
+    *err = NULL;
+    if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || uri.scheme == NULL
+        || strcasecmp(uri.scheme, "http") != 0 || uri.hostname == NULL) {
+        *err = apr_psprintf(p, "'%s' is not an http:// URL", url);
+        return APR_EINVAL;
+    }
+    if (uri.port == 0) {
+        uri.port = 80;
+    }
+    if ((rv = apr_sockaddr_info_get(&sa, uri.hostname, APR_UNSPEC, uri.port, 0, p))
+        != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot resolve %s", uri.hostname);
+        return rv;
+    }
+    if ((rv = apr_socket_create(&sock, sa->family, SOCK_STREAM, APR_PROTO_TCP, p))
+        != APR_SUCCESS
+        || (rv = until(sock, deadline)) != APR_SUCCESS
+        || (rv = apr_socket_connect(sock, sa)) != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot connect to %s:%u", uri.hostname, uri.port);
+        goto done;
+    }
+    head = apr_psprintf(p, "POST %s HTTP/1.0\r\nHost: %s:%u\r\n"
+                        "Content-Type: application/ocsp-request\r\n"
+                        "Content-Length: %" APR_SIZE_T_FMT "\r\nConnection: close\r\n\r\n",
+                        uri.path && *uri.path ? uri.path : "/", uri.hostname, uri.port, len);
+    if ((rv = send_all(sock, head, strlen(head), deadline)) != APR_SUCCESS
+        || (rv = send_all(sock, (const char *)body, len, deadline)) != APR_SUCCESS) {
+        *err = apr_psprintf(p, "cannot send the request to %s:%u", uri.hostname, uri.port);
+        goto done;
+    }
+    buf = apr_palloc(p, cap);
+    for (;;) {
+        apr_size_t n = cap - got;
+        if (n == 0) {
+            *err = "the responder's answer is too large";
+            rv = APR_ENOSPC;
+            goto done;
+        }
+        if ((rv = until(sock, deadline)) != APR_SUCCESS) {
+            *err = "the responder did not answer in time";
+            goto done;
+        }
+        rv = apr_socket_recv(sock, buf + got, &n);
+        got += n;
+        if (rv == APR_EOF || (rv == APR_SUCCESS && n == 0)) {
+            rv = parse_response(p, buf, got, 1, resp, resp_len, err);
+            goto done;
+        }
+        if (rv != APR_SUCCESS) {
+            *err = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv)
+                   ? "the responder did not answer in time" : "reading the answer failed";
+            goto done;
+        }
+        rv = parse_response(p, buf, got, 0, resp, resp_len, err);
+        if (rv != APR_INCOMPLETE) {
+            goto done;
+        }
+    }
+done:
+    if (sock) {
+        apr_socket_close(sock);
+    }
+    if (rv != APR_SUCCESS && *err == NULL) {
+        *err = "the exchange with the responder failed";
+    }
+    return rv;
+}
