@@ -76,6 +76,13 @@ expect() {
     fi
 }
 
+# fed TEXT COMMAND...: COMMAND with TEXT (printf %b escapes) on its stdin.
+fed() {
+    input=$1
+    shift
+    printf '%b' "$input" | "$@"
+}
+
 # expect_not PATTERN NAME COMMAND...: COMMAND succeeds and its output does
 # not match PATTERN.
 expect_not() {
@@ -555,6 +562,7 @@ store_tests() {
         $A session end some-token --show-tokens
 
     # import: bulk loading from files
+    zero64=$(printf '%064d' 0)
     printf 'globex\timp-a\t1\n# a comment\n\nglobex,imp-b\n' >"$TMP/imp-users.txt"
     expect 0 '^2 users imported in' "$L: import users reads tab- and comma-separated lines" \
         $A import users "$TMP/imp-users.txt"
@@ -563,7 +571,7 @@ store_tests() {
     expect 0 'permission +yes' "$L: ... with ENFORCE 1 as the permission" $A lookup --user imp-a
     expect 0 'permission +no' "$L: ... ENFORCE defaults to 0" $A lookup --user imp-b
     expect 0 '^1 users imported' "$L: import users - reads stdin" \
-        sh -c "printf 'globex,imp-c,0\n' | $A import users -"
+        fed 'globex,imp-c,0\n' $A import users -
     printf 'globex,imp-x\nnope,imp-y\n' >"$TMP/imp-bad.txt"
     expect 1 "users line 2: no organisation named 'nope'" "$L: an unknown organisation names its line" \
         $A import users "$TMP/imp-bad.txt"
@@ -572,9 +580,9 @@ store_tests() {
     expect 0 '^0$' "$L: ... the batch before it is rolled back" \
         sql "SELECT COUNT(*) FROM mauth_user WHERE username = 'imp-x'"
     expect 1 'users line 1: 1 field, expected ORG USERNAME' "$L: a line with too few fields" \
-        sh -c "echo globex | $A import users -"
+        fed 'globex\n' $A import users -
     expect 1 "ENFORCE is 'yes', not 0 or 1" "$L: ENFORCE is 0 or 1" \
-        sh -c "printf 'globex,imp-z,yes\n' | $A import users -"
+        fed 'globex,imp-z,yes\n' $A import users -
     expect 3 "users line 1: store error: .*(UNIQUE|unique|duplicate)" \
         "$L: a username imported twice is refused by the database (exit 3), naming its line" \
         $A import users "$TMP/imp-users.txt"
@@ -603,13 +611,13 @@ store_tests() {
     expect 0 '^CN=alice,O=acme, Inc\.$' "$L: ... a subject with commas survives in a tab-separated line" \
         sql "SELECT subject FROM mauth_certificate c JOIN mauth_user u ON u.id = c.user_id WHERE u.username = 'imp-a'"
     expect 1 'certs line 1: SHA256 is not 64 hexadecimal digits' "$L: import certs checks the fingerprint" \
-        sh -c "printf 'abc\tCN=x\tCN=y\t01\t0\t1\tuser:imp-a\n' | $A import certs -"
+        fed 'abc\tCN=x\tCN=y\t01\t0\t1\tuser:imp-a\n' $A import certs -
     expect 1 'the owner is user:USERNAME or org:ORGANISATION' "$L: import certs checks the owner" \
-        sh -c "printf '%064d\tCN=x\tCN=y\t01\t0\t1\timp-a\n' 0 | $A import certs -"
+        fed "$zero64\tCN=x\tCN=y\t01\t0\t1\timp-a\n" $A import certs -
     expect 1 "no user named 'nobody'" "$L: import certs of an unknown user" \
-        sh -c "printf '%064d\tCN=x\tCN=y\t01\t0\t1\tuser:nobody\n' 0 | $A import certs -"
+        fed "$zero64\tCN=x\tCN=y\t01\t0\t1\tuser:nobody\n" $A import certs -
     expect 1 'unix seconds' "$L: import certs checks the times" \
-        sh -c "printf '%064d\tCN=x\tCN=y\t01\tyesterday\t1\tuser:imp-a\n' 0 | $A import certs -"
+        fed "$zero64\tCN=x\tCN=y\t01\tyesterday\t1\tuser:imp-a\n" $A import certs -
 
     # import sessions, in batches of 10000
     printf 'imp-tok-1,imp-a,%s\nimp-tok-old,imp-a,1,0\n' $((now + 3600)) >"$TMP/imp-sessions.txt"
