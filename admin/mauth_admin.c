@@ -88,6 +88,13 @@ static const char usage_text[] =
 "                                   credential, so each is shown as the start of\n"
 "                                   its SHA-256 (--json: the whole SHA-256) unless\n"
 "                                   --show-tokens is given\n"
+"  import users|certs|sessions FILE  bulk import of lines (\"-\": stdin), tab-\n"
+"                                   or comma-separated, committed every 10000:\n"
+"                                   users:    ORG USERNAME [ENFORCE 0|1]\n"
+"                                   certs:    SHA256 SUBJECT ISSUER SERIAL NOT_BEFORE\n"
+"                                             NOT_AFTER user:USERNAME|org:ORG\n"
+"                                   sessions: TOKEN USERNAME EXPIRES [CREATED]\n"
+"                                   (times in unix seconds; a bad line stops it)\n"
 "  lookup (--user USERNAME | --session TOKEN) [--cert LEAF.pem] [--query SQL]\n"
 "                                   resolve a user through the module's queries:\n"
 "                                   organisation, enforcement, and whether the\n"
@@ -1217,6 +1224,11 @@ static int cmd_lookup(context_t *c)
     return o->cert && cert_status != MAUTH_STORE_OK ? EXIT_REFUSED : EXIT_DONE;
 }
 
+static int cmd_import(context_t *c)
+{
+    return mauth_admin_import(c->pool, c->store, c->args[0], c->args[1]);
+}
+
 static int cmd_verify(context_t *c)
 {
     options_t *o = c->options;
@@ -1303,6 +1315,7 @@ static const command_t commands[] = {
     { "session", "create", 1, " ttl token json ", OPEN_STORE, cmd_session_create },
     { "session", "end", -1, " user ", OPEN_STORE, cmd_session_end },
     { "session", "list", 0, " user show-tokens json ", OPEN_STORE, cmd_session_list },
+    { "import", NULL, 2, "", OPEN_STORE, cmd_import },
     { "lookup", NULL, 0, " user session cert query json ", OPEN_STORE, cmd_lookup },
     { "verify", NULL, 0, " chain leaf depth ", NO_STORE, cmd_verify },
     { NULL, NULL, 0, NULL, NO_STORE, NULL }

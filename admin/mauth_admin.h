@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "mauth_core.h"
+#include "mauth_store_admin.h"
 
 /* What a PEM file holds.  The certificates are freed with the pool. */
 typedef struct {
@@ -51,5 +52,10 @@ int mauth_upload_check(apr_pool_t *p, const char *path, const char *chain_path,
 
 /* A time in seconds since the epoch as ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z. */
 const char *mauth_iso_time(apr_pool_t *p, apr_int64_t when);
+
+/* `import users|certs|sessions FILE` ("-": stdin) into an open store whose
+ * schema was checked; returns the tool's exit status. */
+int mauth_admin_import(apr_pool_t *p, mauth_admin_store_t *store, const char *kind,
+                       const char *path);
 
 #endif /* MAUTH_ADMIN_H */

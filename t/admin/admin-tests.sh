@@ -76,6 +76,13 @@ expect() {
     fi
 }
 
+# fed TEXT COMMAND...: COMMAND with TEXT (printf %b escapes) on its stdin.
+fed() {
+    input=$1
+    shift
+    printf '%b' "$input" | "$@"
+}
+
 # expect_not PATTERN NAME COMMAND...: COMMAND succeeds and its output does
 # not match PATTERN.
 expect_not() {
@@ -553,6 +560,81 @@ store_tests() {
     expect 1 'no live session has that token' "$L: ... it goes after --" $A session end -- -abc
     expect 2 "\-\-show-tokens does not apply to 'session end'" "$L: --show-tokens is for session list" \
         $A session end some-token --show-tokens
+
+    # import: bulk loading from files
+    zero64=$(printf '%064d' 0)
+    printf 'globex\timp-a\t1\n# a comment\n\nglobex,imp-b\n' >"$TMP/imp-users.txt"
+    expect 0 '^2 users imported in' "$L: import users reads tab- and comma-separated lines" \
+        $A import users "$TMP/imp-users.txt"
+    expect 0 'enforced +no \(organisation switch off\)|enforced +no' "$L: ... the users are there" \
+        $A lookup --user imp-a
+    expect 0 'permission +yes' "$L: ... with ENFORCE 1 as the permission" $A lookup --user imp-a
+    expect 0 'permission +no' "$L: ... ENFORCE defaults to 0" $A lookup --user imp-b
+    expect 0 '^1 users imported' "$L: import users - reads stdin" \
+        fed 'globex,imp-c,0\n' $A import users -
+    printf 'globex,imp-x\nnope,imp-y\n' >"$TMP/imp-bad.txt"
+    expect 1 "users line 2: no organisation named 'nope'" "$L: an unknown organisation names its line" \
+        $A import users "$TMP/imp-bad.txt"
+    expect 1 '0 users imported \(committed\); nothing from line 1 on' "$L: ... and says what was imported" \
+        $A import users "$TMP/imp-bad.txt"
+    expect 0 '^0$' "$L: ... the batch before it is rolled back" \
+        sql "SELECT COUNT(*) FROM mauth_user WHERE username = 'imp-x'"
+    expect 1 'users line 1: 1 field, expected ORG USERNAME' "$L: a line with too few fields" \
+        fed 'globex\n' $A import users -
+    expect 1 "ENFORCE is 'yes', not 0 or 1" "$L: ENFORCE is 0 or 1" \
+        fed 'globex,imp-z,yes\n' $A import users -
+    expect 3 "users line 1: store error: .*(UNIQUE|unique|duplicate)" \
+        "$L: a username imported twice is refused by the database (exit 3), naming its line" \
+        $A import users "$TMP/imp-users.txt"
+    expect 2 "import users, certs or sessions, not 'orgs'" "$L: import of an unknown kind" \
+        $A import orgs "$TMP/imp-users.txt"
+    expect 2 'cannot read' "$L: import of a missing file" $A import users "$TMP/none.txt"
+    expect 2 "'import' takes 2 arguments, 1 given" "$L: import needs a kind and a file" $A import users
+    $A import users "$TMP/imp-users.txt" >/dev/null 2>"$TMP/imp-err.txt"
+    if ! grep -q "$(printf '\r')" "$TMP/imp-err.txt"; then
+        ok "$L: no progress line when stderr is not a terminal"
+    else
+        not_ok "$L: no progress line when stderr is not a terminal" "$(cat "$TMP/imp-err.txt")"
+    fi
+
+    # import certs: fingerprints and facts, owned by a user or an organisation
+    now=$(date +%s)
+    printf '%s\tCN=alice,O=acme, Inc.\tCN=Test CA\t1a2b\t%s\t%s\tuser:imp-a\n' \
+        "$alice_fp" $((now - 60)) $((now + 86400)) >"$TMP/imp-certs.txt"
+    printf '%s\tCN=carol\tCN=Test CA\t03\t%s\t%s\torg:globex\n' \
+        "$(fingerprint "$PKI/carol.pem" | tr a-f A-F)" $((now - 60)) $((now + 86400)) >>"$TMP/imp-certs.txt"
+    expect 0 '^2 certs imported' "$L: import certs" $A import certs "$TMP/imp-certs.txt"
+    expect 0 'registered for the user' "$L: ... an imported fingerprint matches its user" \
+        $A lookup --user imp-a --cert "$PKI/alice.pem"
+    expect 0 'registered for the organisation' "$L: ... org:NAME is organisation-wide (hex in any case)" \
+        $A lookup --user imp-b --cert "$PKI/carol.pem"
+    expect 0 '^CN=alice,O=acme, Inc\.$' "$L: ... a subject with commas survives in a tab-separated line" \
+        sql "SELECT subject FROM mauth_certificate c JOIN mauth_user u ON u.id = c.user_id WHERE u.username = 'imp-a'"
+    expect 1 'certs line 1: SHA256 is not 64 hexadecimal digits' "$L: import certs checks the fingerprint" \
+        fed 'abc\tCN=x\tCN=y\t01\t0\t1\tuser:imp-a\n' $A import certs -
+    expect 1 'the owner is user:USERNAME or org:ORGANISATION' "$L: import certs checks the owner" \
+        fed "$zero64\tCN=x\tCN=y\t01\t0\t1\timp-a\n" $A import certs -
+    expect 1 "no user named 'nobody'" "$L: import certs of an unknown user" \
+        fed "$zero64\tCN=x\tCN=y\t01\t0\t1\tuser:nobody\n" $A import certs -
+    expect 1 'unix seconds' "$L: import certs checks the times" \
+        fed "$zero64\tCN=x\tCN=y\t01\tyesterday\t1\tuser:imp-a\n" $A import certs -
+
+    # import sessions, in batches of 10000
+    printf 'imp-tok-1,imp-a,%s\nimp-tok-old,imp-a,1,0\n' $((now + 3600)) >"$TMP/imp-sessions.txt"
+    expect 0 '^2 sessions imported' "$L: import sessions" $A import sessions "$TMP/imp-sessions.txt"
+    expect 0 'user +imp-a' "$L: ... an imported token resolves to its user" $A lookup --session imp-tok-1
+    expect 1 'no live session' "$L: ... an imported expired one does not" $A lookup --session imp-tok-old
+    expect 3 'sessions line 1: store error' "$L: a token imported twice is a store error naming its line" \
+        $A import sessions "$TMP/imp-sessions.txt"
+    awk -v e=$((now + 3600)) 'BEGIN { for (i = 0; i < 10005; i++) printf "imp-bulk-%d,imp-b,%d\n", i, e;
+        print "imp-bulk-last,nobody," e }' >"$TMP/imp-bulk.txt"
+    expect 1 '10000 sessions imported \(committed\); nothing from line 10001 on' \
+        "$L: a bad line in the second batch keeps the first, committed" \
+        $A import sessions "$TMP/imp-bulk.txt"
+    expect 0 '^10000$' "$L: ... exactly the first batch is in the store" \
+        sql "SELECT COUNT(*) FROM mauth_session WHERE token LIKE 'imp-bulk-%'"
+    expect 0 'user +imp-b' "$L: ... its last row resolves" $A lookup --session imp-bulk-9999
+    expect 1 'no live session' "$L: ... the rolled-back batch's rows do not" $A lookup --session imp-bulk-10000
 
     # the schema's own guards
     expect 1 "already exists" "$L: usernames are unique across organisations" $A user add globex alice
