@@ -60,13 +60,20 @@ static const char *vhost_directive(server_rec *s, const char *name)
     return value ? value : find_directive(ap_conftree, name);
 }
 
-/* The core's start-up messages, with the core's own file and line. */
+/* The core's messages about a server, with the core's own file and line. */
 static void log_to_server(void *baton, const char *file, int line, int level,
                           const char *tag, const char *message)
 {
     server_rec *s = baton;
 
     ap_log_error_(file, line, APLOG_MODULE_INDEX, level, 0, s, "%s: %s", tag, message);
+}
+
+void mauth_server_logger(server_rec *s, mauth_logger_t *logger)
+{
+    logger->fn = log_to_server;
+    logger->baton = s;
+    logger->level = ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX);
 }
 
 /* Every trust of the current configuration; the children's verdict caches
@@ -80,12 +87,12 @@ static apr_status_t attach_trust(server_rec *s, mauth_server_conf_t *sc,
 {
     mauth_trust_spec_t spec = {sc->ca_file, sc->ca_path, sc->crl_file, sc->crl_path,
                                sc->crl_check, sc->verify_depth, generation};
-    mauth_logger_t logger = {log_to_server, s,
-                             ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX)};
+    mauth_logger_t logger;
     const char *err = NULL, *what = NULL;
     unsigned char state[MAUTH_FILES_STATE_LEN];
     apr_status_t rv;
 
+    mauth_server_logger(s, &logger);
     /* the files as they are before they are read: a change while they are
      * read is seen by the next refresh */
     mauth_crl_files_state(s->process->pconf, &spec, state);

@@ -125,6 +125,8 @@ void *mauth_merge_dir_conf(apr_pool_t *p, void *base, void *add);
  * start-up: afterwards every field holds its value. */
 void mauth_config_resolve(apr_pool_t *p, server_rec *base);
 int mauth_is_mutual(const mauth_server_conf_t *sc);
+/* The core's messages about s, at s's LogLevel for mauth (mod_mauth.c). */
+void mauth_server_logger(server_rec *s, mauth_logger_t *logger);
 
 /* mod_mauth_chain.c: the chain layer per request */
 void mauth_chain_register_hooks(apr_pool_t *p);

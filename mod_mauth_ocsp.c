@@ -81,144 +81,45 @@ static void cache_put(server_rec *s, const unsigned char *key, apr_time_t expiry
     }
 }
 
-/* ---------------------------------------------------- one certificate */
+/* ----------------------------------------------------------- a chain */
 
-/* Where to ask about cert: the configured responder, or the certificate's
- * own when configuration allows it. */
-static const char *responder_for(apr_pool_t *p, const mauth_server_conf_t *sc, X509 *cert)
+typedef struct {
+    server_rec *s;
+} cache_baton_t;
+
+static int cache_get_cb(void *baton, const unsigned char *key, apr_pool_t *p,
+                        unsigned char **der, apr_size_t *len)
 {
-    const char *aia = NULL;
-
-    if (sc->ocsp_cert_responder && !sc->ocsp_override) {
-        aia = mauth_ocsp_aia_url(p, cert);
-    }
-    return aia ? aia : sc->ocsp_responder;
+    return cache_get(((cache_baton_t *)baton)->s, key, p, der, len);
 }
 
-/* The status of cert (issued by issuer): cached, else asked. */
-static void status_of(server_rec *s, const mauth_server_conf_t *sc, conn_rec *c, X509 *cert,
-                      X509 *issuer, apr_pool_t *p, mauth_ocsp_result_t *out)
+static void cache_put_cb(void *baton, const unsigned char *key, apr_time_t expiry,
+                         const unsigned char *der, apr_size_t len, apr_pool_t *p)
 {
-    mauth_ocsp_policy_t policy = {sc->ocsp_skew, sc->ocsp_max_age, sc->ocsp_nonce};
-    unsigned char key[MAUTH_FINGERPRINT_LEN];
-    unsigned char *der, *resp;
-    apr_size_t len, resp_len;
-    OCSP_REQUEST *req;
-    const char *url, *err = NULL;
-    apr_time_t now = apr_time_now(), expiry;
-    int keyed = mauth_ocsp_cache_key(cert, issuer, key);
-
-    if (keyed && cache_get(s, key, p, &resp, &resp_len)) {
-        mauth_ocsp_check(p, cert, issuer, NULL, resp, resp_len, now, &policy, out);
-        if (out->status != MAUTH_OCSP_UNAVAILABLE) {
-            ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, MAUTHNO(00100)
-                          "OCSP status from the cache: %s", out->why);
-            return;
-        }
-    }
-    memset(out, 0, sizeof(*out));
-    out->status = MAUTH_OCSP_UNAVAILABLE;
-    if ((url = responder_for(p, sc, cert)) == NULL) {
-        out->why = "no responder is configured (MAuthOCSPResponder) and the certificate's "
-                   "own is not followed";
-        return;
-    }
-    if (mauth_ocsp_request(p, cert, issuer, sc->ocsp_nonce, &req, &der, &len) != APR_SUCCESS) {
-        out->why = "cannot build the OCSP request";
-        return;
-    }
-    if (mauth_ocsp_http_post(p, url, der, len, sc->ocsp_timeout, MAUTH_OCSP_MAX_RESPONSE,
-                             &resp, &resp_len, &err) != APR_SUCCESS) {
-        out->why = apr_psprintf(p, "%s: %s", url, err);
-        return;
-    }
-    mauth_ocsp_check(p, cert, issuer, req, resp, resp_len, apr_time_now(), &policy, out);
-    ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, MAUTHNO(00101)
-                  "OCSP status from %s: %s", url, out->why);
-    if (out->status == MAUTH_OCSP_UNAVAILABLE || !keyed) {
-        out->why = apr_psprintf(p, "%s: %s", url, out->why);
-        return;
-    }
-    expiry = now + sc->ocsp_cache_max;
-    if (out->next_update && out->next_update < expiry) {
-        expiry = out->next_update;
-    }
-    if (sc->ocsp_max_age >= 0 && out->this_update + sc->ocsp_max_age < expiry) {
-        expiry = out->this_update + sc->ocsp_max_age;
-    }
-    if (expiry > now) {
-        cache_put(s, key, expiry, resp, resp_len, p);
-    }
-}
-
-static void lower_until(mauth_verdict_t *v, apr_time_t when)
-{
-    if (v->valid_until == 0 || when < v->valid_until) {
-        v->valid_until = when;
-        v->reason_after = MAUTH_REASON_REVOCATION_UNAVAILABLE;
-    }
+    cache_put(((cache_baton_t *)baton)->s, key, expiry, der, len, p);
 }
 
 void mauth_ocsp_verdict(server_rec *s, mauth_server_conf_t *sc, mauth_conn_t *mc, X509 *leaf,
                         STACK_OF(X509) *untrusted, mauth_verdict_t *verdict)
 {
-    const mauth_trust_t *trust = sc->trust->trust;
+    mauth_ocsp_settings_t settings = {sc->ocsp_mode, sc->ocsp_responder, sc->ocsp_override,
+                                      sc->ocsp_cert_responder, sc->ocsp_timeout,
+                                      sc->ocsp_fail_open, sc->ocsp_cache_max,
+                                      {sc->ocsp_skew, sc->ocsp_max_age, sc->ocsp_nonce}};
+    cache_baton_t baton = {s};
+    mauth_ocsp_cache_t cache = {cache_get_cb, cache_put_cb, &baton};
+    mauth_trust_t *trust = mauth_trust_acquire(sc->trust);
     apr_pool_t *p;
-    X509 *cert = leaf;
-    int depth;
 
     if (apr_pool_create(&p, mc->c->pool) != APR_SUCCESS) {
         verdict->status = MAUTH_VERIFY_FAILED;
         verdict->reason = MAUTH_REASON_REVOCATION_UNAVAILABLE;
-        return;
     }
-    for (depth = 0; cert && !mauth_ocsp_is_root(trust, cert); depth++) {
-        mauth_ocsp_result_t r;
-        int issuer_is_root;
-        X509 *issuer = mauth_ocsp_issuer(trust, cert, untrusted, &issuer_is_root);
-
-        if (issuer == NULL) {
-            memset(&r, 0, sizeof(r));
-            r.status = MAUTH_OCSP_UNAVAILABLE;
-            r.why = "the certificate's issuer is not at hand";
-        }
-        else {
-            status_of(s, sc, mc->c, cert, issuer, p, &r);
-        }
-        if (r.status == MAUTH_OCSP_REVOKED) {
-            verdict->status = MAUTH_VERIFY_FAILED;
-            verdict->reason = depth == 0 ? MAUTH_REASON_REVOKED : MAUTH_REASON_ISSUER_REVOKED;
-            verdict->error_depth = depth;
-            ap_log_cerror(APLOG_MARK, APLOG_INFO, 0, mc->c, MAUTHNO(00102)
-                          "OCSP: the certificate at depth %d is revoked", depth);
-            break;
-        }
-        if (r.status != MAUTH_OCSP_GOOD) {
-            if (!sc->ocsp_fail_open) {
-                verdict->status = MAUTH_VERIFY_FAILED;
-                verdict->reason = MAUTH_REASON_REVOCATION_UNAVAILABLE;
-                verdict->error_depth = depth;
-                ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, mc->c, MAUTHNO(00103)
-                              "OCSP: no usable status for the certificate at depth %d "
-                              "(MAuthOCSPFailure closed refuses it): %s", depth, r.why);
-                break;
-            }
-            ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, mc->c, MAUTHNO(00103)
-                          "OCSP: no usable status for the certificate at depth %d, "
-                          "accepted under MAuthOCSPFailure open: %s", depth, r.why);
-            /* asked again at the next full handshake, not a whole window later */
-            lower_until(verdict, apr_time_now() + apr_time_from_sec(60));
-        }
-        else {
-            lower_until(verdict, r.next_update ? r.next_update
-                                               : apr_time_now() + sc->ocsp_cache_max);
-        }
-        if (sc->ocsp_mode != MAUTH_OCSP_MODE_CHAIN || issuer_is_root) {
-            break;
-        }
-        cert = issuer;
+    else {
+        mauth_ocsp_judge(p, trust, leaf, untrusted, &settings, &cache, &mc->log, verdict);
+        apr_pool_destroy(p);
     }
-    apr_pool_destroy(p);
+    mauth_trust_release(sc->trust, trust);
 }
 
 /* -------------------------------------------------------------- start-up */

@@ -17,31 +17,9 @@
 
 #define WATCHDOG_NAME "_mauth_crl_refresh_"
 
-typedef struct {
-    mauth_trust_entry_t *entry;
-    mauth_trust_spec_t spec;
-    unsigned char state[MAUTH_FILES_STATE_LEN];
-    apr_interval_time_t interval;      /* the shortest of its vhosts' */
-    apr_time_t last;                   /* child: when it was last looked at */
-} watched_t;
-
-typedef struct {
-    server_rec *s;
-    apr_array_header_t *watched;       /* watched_t */
-    volatile int ready;                /* child: every entry has its live state */
-} watch_t;
-
-/* Of the current configuration (pconf). */
-static watch_t *watch;
-
-
-static void log_to_server(void *baton, const char *file, int line, int level,
-                          const char *tag, const char *message)
-{
-    server_rec *s = baton;
-
-    ap_log_error_(file, line, APLOG_MODULE_INDEX, level, 0, s, "%s: %s", tag, message);
-}
+/* The trusts this configuration (pconf) watches. */
+static mauth_crl_watch_t *watch;
+static server_rec *watch_server;
 
 static apr_status_t forget_watch(void *data)
 {
@@ -53,64 +31,26 @@ void mauth_refresh_watch(server_rec *s, mauth_server_conf_t *sc, const mauth_tru
                          const unsigned char state[MAUTH_FILES_STATE_LEN])
 {
     apr_pool_t *pconf = s->process->pconf;
-    watched_t *w = NULL;
-    int i;
 
     if (sc->crl_refresh <= 0 || (!spec->crl_file && !spec->crl_path)) {
         return;
     }
     if (watch == NULL) {
         /* each load of the configuration watches its own trusts */
-        watch = apr_pcalloc(pconf, sizeof(*watch));
-        watch->watched = apr_array_make(pconf, 4, sizeof(watched_t));
-        watch->s = s;
+        watch = mauth_crl_watch_create(pconf);
+        watch_server = s;
         apr_pool_cleanup_register(pconf, NULL, forget_watch, apr_pool_cleanup_null);
     }
-    for (i = 0; i < watch->watched->nelts; i++) {
-        if (APR_ARRAY_IDX(watch->watched, i, watched_t).entry == sc->trust) {
-            w = &APR_ARRAY_IDX(watch->watched, i, watched_t);
-        }
-    }
-    if (w == NULL) {
-        w = apr_array_push(watch->watched);
-        memset(w, 0, sizeof(*w));
-        w->entry = sc->trust;
-        w->spec = *spec;
-        if (spec->generation) {
-            w->spec.generation = apr_pmemdup(pconf, spec->generation, MAUTH_GENERATION_LEN);
-        }
-        memcpy(w->state, state, MAUTH_FILES_STATE_LEN);
-        w->interval = sc->crl_refresh;
-    }
-    else if (sc->crl_refresh < w->interval) {
-        w->interval = sc->crl_refresh;
-    }
+    mauth_crl_watch_add(watch, sc->trust, spec, state, sc->crl_refresh);
 }
 
-static void check(watched_t *w, server_rec *s, apr_pool_t *ptemp)
-{
-    mauth_logger_t logger = {log_to_server, s,
-                             ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX)};
-
-    w->last = apr_time_now();
-    mauth_trust_live_check(w->entry->live, ptemp, &logger);
-}
-
-/* Every slice of the shortest interval; each trust when its own is due. */
 static apr_status_t watchdog_tick(int state, void *data, apr_pool_t *ptemp)
 {
-    watch_t *wt = watch;
-    apr_time_t now = apr_time_now();
-    int i;
+    mauth_logger_t logger;
 
-    if (state != AP_WATCHDOG_STATE_RUNNING || wt == NULL || !wt->ready) {
-        return APR_SUCCESS;
-    }
-    for (i = 0; i < wt->watched->nelts; i++) {
-        watched_t *w = &APR_ARRAY_IDX(wt->watched, i, watched_t);
-        if (now - w->last >= w->interval - apr_time_from_msec(100)) {
-            check(w, wt->s, ptemp);
-        }
+    if (state == AP_WATCHDOG_STATE_RUNNING && watch) {
+        mauth_server_logger(watch_server, &logger);
+        mauth_crl_watch_tick(watch, apr_time_now(), ptemp, &logger);
     }
     return APR_SUCCESS;
 }
@@ -162,26 +102,17 @@ static int refresh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 
 static void refresh_child_init(apr_pool_t *pchild, server_rec *base)
 {
-    apr_pool_t *ptemp;
-    int i;
+    mauth_logger_t logger;
 
-    if (watch == NULL || watch->watched->nelts == 0) {
+    if (mauth_crl_watch_empty(watch)) {
         return;
     }
-    apr_pool_create(&ptemp, pchild);
-    for (i = 0; i < watch->watched->nelts; i++) {
-        watched_t *w = &APR_ARRAY_IDX(watch->watched, i, watched_t);
-        if (mauth_trust_live_create(pchild, w->entry, &w->spec, w->state) == NULL) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00095)
-                         "cannot set up the CRL refresh");
-            exit(APEXIT_CHILDSICK);
-        }
-        /* a child born after a change starts with the files of now */
-        check(w, watch->s, ptemp);
-        apr_pool_clear(ptemp);
+    mauth_server_logger(watch_server, &logger);
+    if (!mauth_crl_watch_child_init(watch, pchild, &logger)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00095)
+                     "cannot set up the CRL refresh");
+        exit(APEXIT_CHILDSICK);
     }
-    apr_pool_destroy(ptemp);
-    watch->ready = 1;
 }
 
 void mauth_refresh_register_hooks(apr_pool_t *p)

@@ -257,18 +257,87 @@ static int stopped(import_t *im, long line, const char *why, int status)
     return status;
 }
 
+/* One data line inserted in the open batch (begun here when none is);
+ * 0, or the status the import stops with (the reason reported). */
+static int import_line(apr_pool_t *p, import_t *im, apr_pool_t *scratch, char *line,
+                       long lineno)
+{
+    mauth_admin_store_t *store = im->store;
+    char *fields[MAX_FIELDS + 1];
+    const char *args[MAX_FIELDS], *why;
+    int nargs = 0, for_org = 0, nrows = 0, rv;
+
+    if (!im->trans) {
+        im->batch_first_line = lineno;
+        if ((why = begin(im)) != NULL) {
+            return stopped(im, lineno, apr_pstrcat(p, "store error: ", why, NULL), 3);
+        }
+    }
+    if ((why = line_args(im, scratch, fields, split(line, fields), args, &nargs, &for_org))) {
+        finish(im, 0);
+        return stopped(im, lineno, why, 1);
+    }
+    rv = apr_dbd_pquery(store->driver, scratch, store->handle, &nrows,
+                        for_org ? im->org_statement : im->statement, nargs, args);
+    if (rv != 0 || nrows != 1) {
+        why = rv ? apr_pstrcat(p, "store error: ", mauth_store_driver_error(
+                               p, store->driver, store->handle, rv), NULL)
+            : apr_psprintf(p, "no %s named '%s'", for_org ? "organisation"
+                           : strcmp(im->kind->kind, "users") == 0 ? "organisation" : "user",
+                           args[nargs - 1]);
+        finish(im, 0);
+        return stopped(im, lineno, why, rv ? 3 : 1);
+    }
+    if (++im->pending == IMPORT_BATCH) {
+        if ((why = finish(im, 1)) != NULL) {
+            return stopped(im, lineno, apr_pstrcat(p, "commit: ", why, NULL), 3);
+        }
+        show_progress(im, 0);
+    }
+    return 0;
+}
+
+/* Every line of in; 0, or the status the import stopped with. */
+static int import_lines(apr_pool_t *p, import_t *im, FILE *in)
+{
+    apr_pool_t *scratch;
+    char *line = NULL;
+    size_t size = 0;
+    ssize_t length;
+    long lineno = 0;
+    int status = 0;
+    const char *why;
+
+    apr_pool_create(&scratch, p);
+    im->batch_first_line = 1;
+    while (status == 0 && (length = getline(&line, &size, in)) >= 0) {
+        lineno++;
+        while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r')) {
+            line[--length] = '\0';
+        }
+        if (length > 0 && line[0] != '#') {
+            status = import_line(p, im, scratch, line, lineno);
+            apr_pool_clear(scratch);
+        }
+    }
+    free(line);
+    if (status == 0 && ferror(in)) {
+        finish(im, 0);
+        status = stopped(im, lineno + 1, apr_psprintf(p, "read error: %s", strerror(errno)), 2);
+    }
+    if (status == 0 && (why = finish(im, 1)) != NULL) {
+        status = stopped(im, lineno, apr_pstrcat(p, "commit: ", why, NULL), 3);
+    }
+    return status;
+}
+
 int mauth_admin_import(apr_pool_t *p, mauth_admin_store_t *store, const char *kind,
                        const char *path)
 {
     import_t im;
     FILE *in;
-    char *line = NULL, *fields[MAX_FIELDS + 1];
-    const char *args[MAX_FIELDS], *why;
-    size_t size = 0;
-    ssize_t length;
-    apr_pool_t *scratch;
-    long lineno = 0;
-    int nfields, nargs = 0, for_org = 0, nrows, rv, status = 0;
+    const char *why;
+    int status;
 
     memset(&im, 0, sizeof(im));
     im.store = store;
@@ -291,70 +360,13 @@ int mauth_admin_import(apr_pool_t *p, mauth_admin_store_t *store, const char *ki
                        &im.statement)) != NULL
         || (!im.kind->sql && (why = prepare(&im, cert_for_org_sql, &im.org_statement)))) {
         status = stopped(&im, 0, apr_pstrcat(p, "store error: ", why, NULL), 3);
-        goto done;
     }
-    apr_pool_create(&scratch, p);
-    im.batch_first_line = 1;
-    while ((length = getline(&line, &size, in)) >= 0) {
-        lineno++;
-        while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r')) {
-            line[--length] = '\0';
-        }
-        if (length == 0 || line[0] == '#') {
-            continue;
-        }
-        if (!im.trans) {
-            im.batch_first_line = lineno;
-            if ((why = begin(&im)) != NULL) {
-                status = stopped(&im, lineno, apr_pstrcat(p, "store error: ", why, NULL), 3);
-                goto done;
-            }
-        }
-        nfields = split(line, fields);
-        if ((why = line_args(&im, scratch, fields, nfields, args, &nargs, &for_org))) {
-            finish(&im, 0);
-            status = stopped(&im, lineno, why, 1);
-            goto done;
-        }
-        nrows = 0;
-        rv = apr_dbd_pquery(store->driver, scratch, store->handle, &nrows,
-                            for_org ? im.org_statement : im.statement, nargs, args);
-        if (rv != 0 || nrows != 1) {
-            why = rv ? apr_pstrcat(p, "store error: ", mauth_store_driver_error(
-                                   p, store->driver, store->handle, rv), NULL)
-                : apr_psprintf(p, "no %s named '%s'", for_org ? "organisation"
-                               : strcmp(kind, "users") == 0 ? "organisation" : "user",
-                               args[nargs - 1]);
-            finish(&im, 0);
-            status = stopped(&im, lineno, why, rv ? 3 : 1);
-            goto done;
-        }
-        apr_pool_clear(scratch);
-        if (++im.pending == IMPORT_BATCH) {
-            if ((why = finish(&im, 1)) != NULL) {
-                status = stopped(&im, lineno, apr_pstrcat(p, "commit: ", why, NULL), 3);
-                goto done;
-            }
-            show_progress(&im, 0);
-        }
-    }
-    if (ferror(in)) {
-        finish(&im, 0);
-        status = stopped(&im, lineno + 1, apr_psprintf(p, "read error: %s", strerror(errno)), 2);
-        goto done;
-    }
-    if ((why = finish(&im, 1)) != NULL) {
-        status = stopped(&im, lineno, apr_pstrcat(p, "commit: ", why, NULL), 3);
-        goto done;
-    }
-    show_progress(&im, 1);
-    {
+    else if ((status = import_lines(p, &im, in)) == 0) {
         double s = seconds_since(&im.started);
+        show_progress(&im, 1);
         printf("%ld %s imported in %.1f s (%.0f rows/s)\n", im.imported, kind, s,
                s > 0 ? im.imported / s : 0.0);
     }
-done:
-    free(line);
     if (in != stdin) {
         fclose(in);
     }

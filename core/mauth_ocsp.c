@@ -163,84 +163,80 @@ static const char *signer_refused(X509 *signer, X509 *issuer, apr_time_t now)
     return NULL;
 }
 
-void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req,
-                      const unsigned char *der, apr_size_t len, apr_time_t now,
-                      const mauth_ocsp_policy_t *policy, mauth_ocsp_result_t *out)
+/* The basic response of a successful answer, or NULL with why not. */
+static OCSP_BASICRESP *basic_response(apr_pool_t *p, OCSP_RESPONSE *resp, const char **why)
 {
-    const unsigned char *at = der;
-    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &at, (long)len);
-    OCSP_BASICRESP *basic = NULL;
-    OCSP_CERTID *id = NULL;
-    STACK_OF(X509) *candidates = NULL;
-    ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL, *revoked_at = NULL;
-    X509 *signer = NULL;
-    const char *refused;
-    int status, reason, i;
+    OCSP_BASICRESP *basic;
+    int status;
 
-    memset(out, 0, sizeof(*out));
-    if (resp == NULL || at != der + len) {
-        unavailable(out, "the response does not parse");
-        goto done;
+    if (resp == NULL) {
+        *why = "the response does not parse";
+        return NULL;
     }
     if ((status = OCSP_response_status(resp)) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-        unavailable(out, apr_psprintf(p, "the responder answered '%s'",
-                                      OCSP_response_status_str(status)));
-        goto done;
+        *why = apr_psprintf(p, "the responder answered '%s'", OCSP_response_status_str(status));
+        return NULL;
     }
     if ((basic = OCSP_response_get1_basic(resp)) == NULL) {
-        unavailable(out, "the response is not a basic OCSP response");
-        goto done;
+        *why = "the response is not a basic OCSP response";
     }
+    return basic;
+}
+
+/* The signature, by the issuer or a responder it delegated to; NULL when
+ * it verifies, else why not. */
+static const char *signature_refused(OCSP_BASICRESP *basic, X509 *issuer, apr_time_t now)
+{
+    STACK_OF(X509) *candidates = sk_X509_new_null();
+    X509 *signer = NULL;
+    const char *refused = NULL;
+    int i;
+
     /* the signer: the issuer, or one of the certificates the response carries */
-    candidates = sk_X509_new_null();
     sk_X509_push(candidates, issuer);
     for (i = 0; i < sk_X509_num(OCSP_resp_get0_certs(basic)); i++) {
         sk_X509_push(candidates, sk_X509_value(OCSP_resp_get0_certs(basic), i));
     }
     if (OCSP_resp_get0_signer(basic, &signer, candidates) != 1 || signer == NULL) {
-        unavailable(out, "the response's signer is not among its certificates");
-        goto done;
+        refused = "the response's signer is not among its certificates";
     }
-    if ((refused = signer_refused(signer, issuer, now)) != NULL) {
-        unavailable(out, refused);
-        goto done;
+    else if ((refused = signer_refused(signer, issuer, now)) == NULL) {
+        /* the signature alone, with the signer chosen above: no chain
+         * building by OpenSSL (NOVERIFY), no other certificate (NOINTERN) */
+        sk_X509_zero(candidates);
+        sk_X509_push(candidates, signer);
+        if (OCSP_basic_verify(basic, candidates, NULL, OCSP_NOINTERN | OCSP_NOVERIFY) != 1) {
+            refused = "the response's signature does not verify";
+        }
     }
-    /* the signature alone, with the signer chosen above: no chain building
-     * by OpenSSL (NOVERIFY), no other certificate considered (NOINTERN) */
-    sk_X509_zero(candidates);
-    sk_X509_push(candidates, signer);
-    if (OCSP_basic_verify(basic, candidates, NULL, OCSP_NOINTERN | OCSP_NOVERIFY) != 1) {
-        unavailable(out, "the response's signature does not verify");
-        goto done;
-    }
-    if (req && policy->nonce && OCSP_check_nonce(req, basic) != 1) {
-        unavailable(out, "the response does not echo the request's nonce");
-        goto done;
-    }
-    if ((id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL
-        || OCSP_resp_find_status(basic, id, &status, &reason, &revoked_at, &this_update,
-                                 &next_update) != 1) {
-        unavailable(out, "the response says nothing of this certificate");
-        goto done;
-    }
+    sk_X509_free(candidates);
+    return refused;
+}
+
+/* The times of the certificate's status against now and the policy. */
+static const char *times_refused(mauth_ocsp_result_t *out, ASN1_GENERALIZEDTIME *this_update,
+                                 ASN1_GENERALIZEDTIME *next_update, apr_time_t now,
+                                 const mauth_ocsp_policy_t *policy)
+{
     out->this_update = asn1_time(this_update);
     out->next_update = next_update ? asn1_time(next_update) : 0;
     if (out->this_update == 0 || (next_update && out->next_update == 0)) {
-        unavailable(out, "the response's times do not parse");
-        goto done;
+        return "the response's times do not parse";
     }
     if (out->this_update > now + policy->skew) {
-        unavailable(out, "the response's thisUpdate is in the future");
-        goto done;
+        return "the response's thisUpdate is in the future";
     }
     if (out->next_update && out->next_update + policy->skew < now) {
-        unavailable(out, "the response is past its nextUpdate");
-        goto done;
+        return "the response is past its nextUpdate";
     }
     if (policy->max_age >= 0 && out->this_update + policy->max_age + policy->skew < now) {
-        unavailable(out, "the response is older than the allowed age");
-        goto done;
+        return "the response is older than the allowed age";
     }
+    return NULL;
+}
+
+static void set_status(mauth_ocsp_result_t *out, int status)
+{
     switch (status) {
     case V_OCSP_CERTSTATUS_GOOD:
         out->status = MAUTH_OCSP_GOOD;
@@ -255,8 +251,45 @@ void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req
         out->why = "the responder does not know the certificate";
         break;
     }
-done:
-    sk_X509_free(candidates);
+}
+
+void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req,
+                      const unsigned char *der, apr_size_t len, apr_time_t now,
+                      const mauth_ocsp_policy_t *policy, mauth_ocsp_result_t *out)
+{
+    const unsigned char *at = der;
+    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &at, (long)len);
+    OCSP_BASICRESP *basic = NULL;
+    OCSP_CERTID *id = NULL;
+    ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL, *revoked_at = NULL;
+    const char *refused = NULL;
+    int status, reason;
+
+    memset(out, 0, sizeof(*out));
+    if (resp && at != der + len) {
+        refused = "the response does not parse";
+    }
+    else if ((basic = basic_response(p, resp, &refused)) == NULL
+             || (refused = signature_refused(basic, issuer, now)) != NULL) {
+        /* refused says why */
+    }
+    else if (req && policy->nonce && OCSP_check_nonce(req, basic) != 1) {
+        refused = "the response does not echo the request's nonce";
+    }
+    else if ((id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL
+             || OCSP_resp_find_status(basic, id, &status, &reason, &revoked_at, &this_update,
+                                      &next_update) != 1) {
+        refused = "the response says nothing of this certificate";
+    }
+    else {
+        refused = times_refused(out, this_update, next_update, now, policy);
+    }
+    if (refused) {
+        unavailable(out, refused);
+    }
+    else {
+        set_status(out, status);
+    }
     OCSP_CERTID_free(id);
     OCSP_BASICRESP_free(basic);
     OCSP_RESPONSE_free(resp);
@@ -436,4 +469,158 @@ done:
         *err = "the exchange with the responder failed";
     }
     return rv;
+}
+
+/* ---------------------------------------------------- judging a chain */
+
+/* Where to ask about cert: the configured responder, or the certificate's
+ * own when configuration allows it. */
+static const char *responder_for(apr_pool_t *p, const mauth_ocsp_settings_t *settings,
+                                 X509 *cert)
+{
+    const char *aia = NULL;
+
+    if (settings->cert_responder && !settings->override) {
+        aia = mauth_ocsp_aia_url(p, cert);
+    }
+    return aia ? aia : settings->responder;
+}
+
+/* How long a response may be kept: its nextUpdate, within the bounds. */
+static apr_time_t keep_until(const mauth_ocsp_settings_t *settings,
+                             const mauth_ocsp_result_t *r, apr_time_t now)
+{
+    apr_time_t expiry = now + settings->cache_max;
+
+    if (r->next_update && r->next_update < expiry) {
+        expiry = r->next_update;
+    }
+    if (settings->policy.max_age >= 0 && r->this_update + settings->policy.max_age < expiry) {
+        expiry = r->this_update + settings->policy.max_age;
+    }
+    return expiry;
+}
+
+/* The status of cert (issued by issuer): cached, else asked. */
+static void status_of(apr_pool_t *p, X509 *cert, X509 *issuer,
+                      const mauth_ocsp_settings_t *settings, const mauth_ocsp_cache_t *cache,
+                      const mauth_logger_t *log, mauth_ocsp_result_t *out)
+{
+    unsigned char key[MAUTH_FINGERPRINT_LEN];
+    unsigned char *der, *resp;
+    apr_size_t len, resp_len;
+    OCSP_REQUEST *req;
+    const char *url, *err = NULL;
+    apr_time_t now = apr_time_now();
+    int keyed = mauth_ocsp_cache_key(cert, issuer, key);
+
+    if (keyed && cache->get(cache->baton, key, p, &resp, &resp_len)) {
+        mauth_ocsp_check(p, cert, issuer, NULL, resp, resp_len, now, &settings->policy, out);
+        if (out->status != MAUTH_OCSP_UNAVAILABLE) {
+            mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00100", "OCSP status from the cache: %s",
+                      out->why);
+            return;
+        }
+    }
+    memset(out, 0, sizeof(*out));
+    out->status = MAUTH_OCSP_UNAVAILABLE;
+    if ((url = responder_for(p, settings, cert)) == NULL) {
+        out->why = "no responder is configured (MAuthOCSPResponder) and the certificate's "
+                   "own is not followed";
+        return;
+    }
+    if (mauth_ocsp_request(p, cert, issuer, settings->policy.nonce, &req, &der, &len)
+            != APR_SUCCESS) {
+        out->why = "cannot build the OCSP request";
+        return;
+    }
+    if (mauth_ocsp_http_post(p, url, der, len, settings->timeout, MAUTH_OCSP_MAX_RESPONSE,
+                             &resp, &resp_len, &err) != APR_SUCCESS) {
+        out->why = apr_psprintf(p, "%s: %s", url, err);
+        return;
+    }
+    mauth_ocsp_check(p, cert, issuer, req, resp, resp_len, apr_time_now(), &settings->policy,
+                     out);
+    mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00101", "OCSP status from %s: %s", url, out->why);
+    if (out->status == MAUTH_OCSP_UNAVAILABLE || !keyed) {
+        out->why = apr_psprintf(p, "%s: %s", url, out->why);
+        return;
+    }
+    if (keep_until(settings, out, now) > now) {
+        cache->put(cache->baton, key, keep_until(settings, out, now), resp, resp_len, p);
+    }
+}
+
+static void lower_until(mauth_verdict_t *v, apr_time_t when)
+{
+    if (v->valid_until == 0 || when < v->valid_until) {
+        v->valid_until = when;
+        v->reason_after = MAUTH_REASON_REVOCATION_UNAVAILABLE;
+    }
+}
+
+static void refuse(mauth_verdict_t *v, mauth_reason_e reason, int depth)
+{
+    v->status = MAUTH_VERIFY_FAILED;
+    v->reason = reason;
+    v->error_depth = depth;
+}
+
+/* One certificate's answer applied to the verdict; 0 when it refused. */
+static int apply(const mauth_ocsp_settings_t *settings, const mauth_logger_t *log,
+                 const mauth_ocsp_result_t *r, int depth, mauth_verdict_t *verdict)
+{
+    if (r->status == MAUTH_OCSP_REVOKED) {
+        refuse(verdict, depth == 0 ? MAUTH_REASON_REVOKED : MAUTH_REASON_ISSUER_REVOKED, depth);
+        mauth_log(log, MAUTH_LOG_INFO, "MAUTH00102",
+                  "OCSP: the certificate at depth %d is revoked", depth);
+        return 0;
+    }
+    if (r->status == MAUTH_OCSP_GOOD) {
+        lower_until(verdict, r->next_update ? r->next_update
+                                            : apr_time_now() + settings->cache_max);
+        return 1;
+    }
+    if (!settings->fail_open) {
+        refuse(verdict, MAUTH_REASON_REVOCATION_UNAVAILABLE, depth);
+        mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00103",
+                  "OCSP: no usable status for the certificate at depth %d "
+                  "(MAuthOCSPFailure closed refuses it): %s", depth, r->why);
+        return 0;
+    }
+    mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00103",
+              "OCSP: no usable status for the certificate at depth %d, accepted under "
+              "MAuthOCSPFailure open: %s", depth, r->why);
+    /* asked again at the next full handshake, not a whole window later */
+    lower_until(verdict, apr_time_now() + apr_time_from_sec(60));
+    return 1;
+}
+
+void mauth_ocsp_judge(apr_pool_t *p, const mauth_trust_t *trust, X509 *leaf,
+                      STACK_OF(X509) *untrusted, const mauth_ocsp_settings_t *settings,
+                      const mauth_ocsp_cache_t *cache, const mauth_logger_t *log,
+                      mauth_verdict_t *verdict)
+{
+    X509 *cert = leaf;
+    int depth;
+
+    for (depth = 0; cert && !mauth_ocsp_is_root(trust, cert); depth++) {
+        mauth_ocsp_result_t r;
+        int issuer_is_root;
+        X509 *issuer = mauth_ocsp_issuer(trust, cert, untrusted, &issuer_is_root);
+
+        if (issuer == NULL) {
+            memset(&r, 0, sizeof(r));
+            r.status = MAUTH_OCSP_UNAVAILABLE;
+            r.why = "the certificate's issuer is not at hand";
+        }
+        else {
+            status_of(p, cert, issuer, settings, cache, log, &r);
+        }
+        if (!apply(settings, log, &r, depth, verdict)
+            || settings->mode != MAUTH_OCSP_MODE_CHAIN || issuer_is_root) {
+            break;
+        }
+        cert = issuer;
+    }
 }

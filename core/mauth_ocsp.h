@@ -87,4 +87,38 @@ apr_status_t mauth_ocsp_http_post(apr_pool_t *p, const char *url, const unsigned
 /* Upper bound of a response's size: larger ones are unavailable. */
 #define MAUTH_OCSP_MAX_RESPONSE (64 * 1024)
 
+/* What the operator configured for OCSP on a vhost. */
+typedef struct {
+    mauth_ocsp_mode_e mode;
+    const char *responder;             /* MAuthOCSPResponder, or NULL */
+    int override;                      /* the configured responder even where a
+                                        * certificate names one */
+    int cert_responder;                /* a certificate's AIA URL may be asked */
+    apr_interval_time_t timeout;
+    int fail_open;                     /* MAuthOCSPFailure open */
+    apr_interval_time_t cache_max;     /* a response is kept at most this long */
+    mauth_ocsp_policy_t policy;
+} mauth_ocsp_settings_t;
+
+/* The responses cache the caller keeps (shared by processes, say). */
+typedef struct {
+    int (*get)(void *baton, const unsigned char *key, apr_pool_t *p, unsigned char **der,
+               apr_size_t *len);
+    void (*put)(void *baton, const unsigned char *key, apr_time_t expiry,
+                const unsigned char *der, apr_size_t len, apr_pool_t *p);
+    void *baton;
+} mauth_ocsp_cache_t;
+
+/*
+ * Lowers a SUCCESS verdict on leaf (+ untrusted, judged under trust) by
+ * what the responders say of the leaf, or of every certificate but the
+ * root in chain mode: revoked refuses; no usable answer refuses unless
+ * fail_open; the verdict's valid_until ends at the responses' nextUpdate.
+ * Responses come from cache, else from the responder, and are kept there.
+ */
+void mauth_ocsp_judge(apr_pool_t *p, const mauth_trust_t *trust, X509 *leaf,
+                      STACK_OF(X509) *untrusted, const mauth_ocsp_settings_t *settings,
+                      const mauth_ocsp_cache_t *cache, const mauth_logger_t *log,
+                      mauth_verdict_t *verdict);
+
 #endif /* MAUTH_OCSP_H */

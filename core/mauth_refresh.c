@@ -387,3 +387,101 @@ int mauth_trust_live_check(mauth_trust_live_t *live, apr_pool_t *ptemp,
               live->spec.crl_path ? live->spec.crl_path : "", mauth_trust_crl_count(t));
     return 1;
 }
+
+/* ------------------------------------------------------- the watch list */
+
+typedef struct {
+    mauth_trust_entry_t *entry;
+    mauth_trust_spec_t spec;
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    apr_interval_time_t interval;      /* the shortest of its vhosts' */
+    apr_time_t last;                   /* when it was last looked at */
+} watched_t;
+
+struct mauth_crl_watch {
+    apr_pool_t *pool;
+    apr_array_header_t *watched;       /* watched_t */
+    volatile int ready;                /* every entry has its live state */
+};
+
+mauth_crl_watch_t *mauth_crl_watch_create(apr_pool_t *p)
+{
+    mauth_crl_watch_t *w = apr_pcalloc(p, sizeof(*w));
+
+    w->pool = p;
+    w->watched = apr_array_make(p, 4, sizeof(watched_t));
+    return w;
+}
+
+void mauth_crl_watch_add(mauth_crl_watch_t *w, mauth_trust_entry_t *entry,
+                         const mauth_trust_spec_t *spec,
+                         const unsigned char state[MAUTH_FILES_STATE_LEN],
+                         apr_interval_time_t interval)
+{
+    watched_t *it;
+    int i;
+
+    for (i = 0; i < w->watched->nelts; i++) {
+        it = &APR_ARRAY_IDX(w->watched, i, watched_t);
+        if (it->entry == entry) {
+            it->interval = interval < it->interval ? interval : it->interval;
+            return;
+        }
+    }
+    it = apr_array_push(w->watched);
+    memset(it, 0, sizeof(*it));
+    it->entry = entry;
+    it->spec = *spec;
+    if (spec->generation) {
+        it->spec.generation = apr_pmemdup(w->pool, spec->generation, MAUTH_GENERATION_LEN);
+    }
+    memcpy(it->state, state, MAUTH_FILES_STATE_LEN);
+    it->interval = interval;
+}
+
+int mauth_crl_watch_empty(const mauth_crl_watch_t *w)
+{
+    return w == NULL || w->watched->nelts == 0;
+}
+
+static void look(watched_t *it, apr_time_t now, apr_pool_t *ptemp, const mauth_logger_t *log)
+{
+    it->last = now;
+    mauth_trust_live_check(it->entry->live, ptemp, log);
+    apr_pool_clear(ptemp);
+}
+
+int mauth_crl_watch_child_init(mauth_crl_watch_t *w, apr_pool_t *pchild,
+                               const mauth_logger_t *log)
+{
+    apr_pool_t *ptemp;
+    int i;
+
+    if (apr_pool_create(&ptemp, pchild) != APR_SUCCESS) {
+        return 0;
+    }
+    for (i = 0; i < w->watched->nelts; i++) {
+        watched_t *it = &APR_ARRAY_IDX(w->watched, i, watched_t);
+        if (mauth_trust_live_create(pchild, it->entry, &it->spec, it->state) == NULL) {
+            return 0;
+        }
+        look(it, apr_time_now(), ptemp, log);
+    }
+    apr_pool_destroy(ptemp);
+    w->ready = 1;
+    return 1;
+}
+
+void mauth_crl_watch_tick(mauth_crl_watch_t *w, apr_time_t now, apr_pool_t *ptemp,
+                          const mauth_logger_t *log)
+{
+    int i;
+
+    for (i = 0; w->ready && i < w->watched->nelts; i++) {
+        watched_t *it = &APR_ARRAY_IDX(w->watched, i, watched_t);
+        /* a tick comes every slice of the shortest interval */
+        if (now - it->last >= it->interval - apr_time_from_msec(100)) {
+            look(it, now, ptemp, log);
+        }
+    }
+}

@@ -53,4 +53,23 @@ int mauth_trust_live_check(mauth_trust_live_t *live, apr_pool_t *ptemp,
  * replaced ones some thread still uses. */
 int mauth_trust_live_held(mauth_trust_live_t *live);
 
+/* The trusts whose CRL files a process watches, each at its interval. */
+typedef struct mauth_crl_watch mauth_crl_watch_t;
+mauth_crl_watch_t *mauth_crl_watch_create(apr_pool_t *p);
+/* Watches entry (built from spec, its files as state says) every interval;
+ * vhosts sharing entry get the shortest of their intervals. */
+void mauth_crl_watch_add(mauth_crl_watch_t *w, mauth_trust_entry_t *entry,
+                         const mauth_trust_spec_t *spec,
+                         const unsigned char state[MAUTH_FILES_STATE_LEN],
+                         apr_interval_time_t interval);
+int mauth_crl_watch_empty(const mauth_crl_watch_t *w);
+/* In a new child: each trust made refreshable and its files looked at once
+ * (a child born after a change starts with the files of now); 0 when out
+ * of memory. */
+int mauth_crl_watch_child_init(mauth_crl_watch_t *w, apr_pool_t *pchild,
+                               const mauth_logger_t *log);
+/* Looks at each trust whose interval has passed (not before child_init). */
+void mauth_crl_watch_tick(mauth_crl_watch_t *w, apr_time_t now, apr_pool_t *ptemp,
+                          const mauth_logger_t *log);
+
 #endif /* MAUTH_REFRESH_H */
