@@ -168,90 +168,110 @@ static mauth_store_status_e ask_match(void *baton, mauth_store_match_t *match)
     return st;
 }
 
+/* The keys one lookup asks with and the user it answers; the store_t
+ * fields point here. */
+typedef struct {
+    char token[65], fingerprint[65];
+    mauth_store_user_t user;
+} probe_t;
+
+/* The timings of one run, a sample each. */
+typedef struct {
+    double *session, *cert, *miss, *csession, *ccert;
+} timings_t;
+
+/* Uncached: what each request costs when the answer cache is cold. */
+static int time_uncached(store_t *s, probe_t *probe, apr_pool_t *request, const long *keys,
+                         int samples, timings_t *t)
+{
+    mauth_store_match_t match;
+    double t0;
+    int i, wrong = 0;
+
+    for (i = 0; i < samples; i++) {
+        hex_sha256("session", keys[i], probe->token);
+        hex_sha256("cert", keys[i], probe->fingerprint);
+        t0 = now_ns();
+        wrong += ask_user(s, request, &probe->user) != MAUTH_STORE_OK;
+        t->session[i] = now_ns() - t0;
+        t0 = now_ns();
+        wrong += probe->user.user_id && ask_match(s, &match) != MAUTH_STORE_OK;
+        t->cert[i] = now_ns() - t0;
+        hex_sha256("no-session", keys[i], probe->token);
+        t0 = now_ns();
+        wrong += ask_user(s, request, &probe->user) != MAUTH_STORE_NOT_FOUND;
+        t->miss[i] = now_ns() - t0;
+        apr_pool_clear(request);
+    }
+    return wrong;
+}
+
+/* Cached: the same keys through the module's answer cache, once to fill
+ * it, then timed. */
+static int time_cached(apr_pool_t *p, store_t *s, probe_t *probe, apr_pool_t *request,
+                       const long *keys, int samples, timings_t *t)
+{
+    mauth_answer_cache_t *cache = mauth_answer_cache_create(p, samples * 4,
+                                                            apr_time_from_sec(3600),
+                                                            apr_time_from_sec(3600));
+    mauth_store_match_t match;
+    double t0;
+    int i, pass, wrong = 0;
+
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < samples; i++) {
+            hex_sha256("session", keys[i], probe->token);
+            hex_sha256("cert", keys[i], probe->fingerprint);
+            t0 = now_ns();
+            wrong += mauth_answer_user(cache, request, "bench", 1, s->token, ask_user, s,
+                                       &probe->user) != MAUTH_STORE_OK;
+            t->csession[i] = now_ns() - t0;
+            t0 = now_ns();
+            wrong += mauth_answer_match(cache, "bench", s->user, s->fingerprint, ask_match, s,
+                                        &match) != MAUTH_STORE_OK;
+            t->ccert[i] = now_ns() - t0;
+            apr_pool_clear(request);
+        }
+    }
+    return wrong;
+}
+
 static int run(apr_pool_t *p, const char *name, const char *params, long rows, int samples)
 {
     store_t s;
-    mauth_answer_cache_t *cache;
-    mauth_store_user_t user;
-    mauth_store_match_t match;
     apr_pool_t *request;
-    double *session_ns, *cert_ns, *miss_ns, *csession_ns, *ccert_ns, t0;
+    timings_t t;
     double target = strcmp(name, "pgsql") == 0 ? PGSQL_P99_NS : SQLITE_P99_NS;
     long *keys;
-    char token[65], fingerprint[65];
-    int i, pass, wrong = 0, ok = 1;
+    probe_t probe;
+    int i, wrong, ok = 1;
 
     if (!open_store(p, name, params, &s)) {
         return 3;
     }
-    keys = malloc(samples * sizeof(*keys));
-    session_ns = malloc(samples * sizeof(double));
-    cert_ns = malloc(samples * sizeof(double));
-    miss_ns = malloc(samples * sizeof(double));
-    csession_ns = malloc(samples * sizeof(double));
-    ccert_ns = malloc(samples * sizeof(double));
+    keys = apr_palloc(p, samples * sizeof(*keys));
+    t.session = apr_palloc(p, samples * sizeof(double));
+    t.cert = apr_palloc(p, samples * sizeof(double));
+    t.miss = apr_palloc(p, samples * sizeof(double));
+    t.csession = apr_palloc(p, samples * sizeof(double));
+    t.ccert = apr_palloc(p, samples * sizeof(double));
     srandom(42);
     for (i = 0; i < samples; i++) {
         keys[i] = ((long)random() * 65536L + (random() & 0xffff)) % rows;
     }
     apr_pool_create(&request, p);
     s.pool = request;
-    s.token = token;
-    s.fingerprint = fingerprint;
-    s.user = &user;
-
-    /* Uncached: what each request costs when the answer cache is cold. */
-    for (i = 0; i < samples; i++) {
-        hex_sha256("session", keys[i], token);
-        hex_sha256("cert", keys[i], fingerprint);
-        t0 = now_ns();
-        if (ask_user(&s, request, &user) != MAUTH_STORE_OK) {
-            wrong++;
-        }
-        session_ns[i] = now_ns() - t0;
-        t0 = now_ns();
-        if (user.user_id && ask_match(&s, &match) != MAUTH_STORE_OK) {
-            wrong++;
-        }
-        cert_ns[i] = now_ns() - t0;
-        hex_sha256("no-session", keys[i], token);
-        t0 = now_ns();
-        if (ask_user(&s, request, &user) != MAUTH_STORE_NOT_FOUND) {
-            wrong++;
-        }
-        miss_ns[i] = now_ns() - t0;
-        apr_pool_clear(request);
-    }
-
-    /* Cached: the same keys through the module's answer cache, once to
-     * fill it, then timed. */
-    cache = mauth_answer_cache_create(p, samples * 4, apr_time_from_sec(3600),
-                                      apr_time_from_sec(3600));
-    for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < samples; i++) {
-            hex_sha256("session", keys[i], token);
-            hex_sha256("cert", keys[i], fingerprint);
-            t0 = now_ns();
-            if (mauth_answer_user(cache, request, "bench", 1, token, ask_user, &s, &user)
-                != MAUTH_STORE_OK) {
-                wrong++;
-            }
-            csession_ns[i] = now_ns() - t0;
-            t0 = now_ns();
-            if (mauth_answer_match(cache, "bench", &user, fingerprint, ask_match, &s, &match)
-                != MAUTH_STORE_OK) {
-                wrong++;
-            }
-            ccert_ns[i] = now_ns() - t0;
-            apr_pool_clear(request);
-        }
-    }
+    s.token = probe.token;
+    s.fingerprint = probe.fingerprint;
+    s.user = &probe.user;
+    wrong = time_uncached(&s, &probe, request, keys, samples, &t)
+            + time_cached(p, &s, &probe, request, keys, samples, &t);
     printf("store %s, %ld rows per table, %d random lookups each\n", name, rows, samples);
-    ok &= report("session -> user, uncached", session_ns, samples, target);
-    ok &= report("certificate match, uncached", cert_ns, samples, target);
-    ok &= report("unknown session, uncached", miss_ns, samples, target);
-    ok &= report("session -> user, cached", csession_ns, samples, CACHED_P99_NS);
-    ok &= report("certificate match, cached", ccert_ns, samples, CACHED_P99_NS);
+    ok &= report("session -> user, uncached", t.session, samples, target);
+    ok &= report("certificate match, uncached", t.cert, samples, target);
+    ok &= report("unknown session, uncached", t.miss, samples, target);
+    ok &= report("session -> user, cached", t.csession, samples, CACHED_P99_NS);
+    ok &= report("certificate match, cached", t.ccert, samples, CACHED_P99_NS);
     if (wrong || s.errors) {
         printf("WRONG: %d answers were not what the data says, %d store errors\n",
                wrong, s.errors);
