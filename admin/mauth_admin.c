@@ -34,6 +34,7 @@
 #define EXIT_STORE   3
 
 #define DEFAULT_SESSION_TTL 7200       /* seconds; Salesforce's default too */
+#define MAX_EXPIRING_DAYS 36500        /* a hundred years */
 #define MAX_SESSION_TTL (366 * 86400)  /* either way: a negative one is expired */
 #define MAX_VERIFY_DEPTH 100           /* MAuthVerifyDepth's range is 1 to 100 */
 #define SESSION_TOKEN_BYTES 32
@@ -71,7 +72,10 @@ static const char usage_text[] =
 "                                   upload a client certificate (alone, no key,\n"
 "                                   not a CA, not self-signed, valid now, for\n"
 "                                   clientAuth, chaining to the roots)\n"
-"  cert list [--org ORG] [--user USERNAME]\n"
+"  cert list [--org ORG] [--user USERNAME] [--expiring DAYS]\n"
+"                                   --expiring: only the active ones whose validity\n"
+"                                   ends within DAYS days (or has ended); exit 1\n"
+"                                   when there is any, for a monitoring check\n"
 "  cert remove SHA256               remove every upload of that fingerprint\n"
 "  session create USERNAME [--ttl SECONDS] [--token TOKEN]\n"
 "                                   print a new session token (default TTL %d s,\n"
@@ -129,6 +133,7 @@ typedef struct {
     const char *leaf;
     const char *ttl;
     const char *depth;
+    const char *expiring;
     const char *token;
     const char *session;
     const char *cert;
@@ -152,6 +157,7 @@ static const option_spec_t option_specs[] = {
     { "json", 0, 1 }, { "verbose", 0, 0 }, { "help", 0, 0 },
     { "profile", 1, 1 }, { "org", 1, 1 }, { "user", 1, 1 },
     { "chain", 1, 1 }, { "leaf", 1, 1 }, { "ttl", 1, 1 }, { "depth", 1, 1 },
+    { "expiring", 1, 1 },
     { "token", 1, 1 }, { "session", 1, 1 }, { "cert", 1, 1 },
     { "query", 1, 1 }, { "schema", 1, 1 }, { "show-tokens", 0, 1 },
     { NULL, 0, 0 }
@@ -201,6 +207,7 @@ static void set_option(options_t *o, const char *name, const char *value)
     else if (strcmp(name, "leaf") == 0) o->leaf = value;
     else if (strcmp(name, "ttl") == 0) o->ttl = value;
     else if (strcmp(name, "depth") == 0) o->depth = value;
+    else if (strcmp(name, "expiring") == 0) o->expiring = value;
     else if (strcmp(name, "token") == 0) o->token = value;
     else if (strcmp(name, "session") == 0) o->session = value;
     else if (strcmp(name, "cert") == 0) o->cert = value;
@@ -841,17 +848,49 @@ static const char *cert_state(const mauth_admin_cert_t *cert, apr_int64_t now)
     return "valid";
 }
 
+/* The active certificates whose validity ends before the deadline. */
+static apr_array_header_t *only_expiring(apr_pool_t *p, const apr_array_header_t *certs,
+                                         apr_int64_t deadline)
+{
+    apr_array_header_t *kept = apr_array_make(p, 4, sizeof(mauth_admin_cert_t));
+    const mauth_admin_cert_t *cert;
+    int i;
+
+    for (i = 0; i < certs->nelts; i++) {
+        cert = &APR_ARRAY_IDX(certs, i, mauth_admin_cert_t);
+        if (cert->active && cert->not_after <= deadline) {
+            APR_ARRAY_PUSH(kept, mauth_admin_cert_t) = *cert;
+        }
+    }
+    return kept;
+}
+
+/* --expiring is a monitoring check: exit 1 when it found any. */
+static int expiring_exit(const context_t *c, const apr_array_header_t *certs)
+{
+    return c->options->expiring && certs->nelts ? EXIT_REFUSED : EXIT_DONE;
+}
+
 static int cmd_cert_list(context_t *c)
 {
     apr_array_header_t *certs;
     mauth_admin_cert_t *cert;
     mauth_store_status_e status;
-    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_int64_t now = apr_time_sec(apr_time_now()), days = 0;
+    const char *err;
     int i;
 
+    if (c->options->expiring
+        && (err = mauth_parse_number(c->pool, "--expiring", c->options->expiring, 0,
+                                     MAX_EXPIRING_DAYS, &days)) != NULL) {
+        return usage_error("%s", err);
+    }
     status = mauth_admin_cert_list(c->store, c->options->org, c->options->user, &certs);
     if (status != MAUTH_STORE_OK) {
         return store_failed(c->store, status);
+    }
+    if (c->options->expiring) {
+        certs = only_expiring(c->pool, certs, now + days * 86400);
     }
     if (c->options->json) {
         putchar('[');
@@ -879,10 +918,15 @@ static int cmd_cert_list(context_t *c)
                    cert_state(cert, now), mauth_iso_time(c->pool, cert->created));
         }
         puts("]");
-        return EXIT_DONE;
+        return expiring_exit(c, certs);
     }
     if (certs->nelts == 0) {
-        puts("no certificates");
+        if (c->options->expiring) {
+            printf("no certificates expire within %" APR_INT64_T_FMT " days\n", days);
+        }
+        else {
+            puts("no certificates");
+        }
     }
     for (i = 0; i < certs->nelts; i++) {
         cert = &APR_ARRAY_IDX(certs, i, mauth_admin_cert_t);
@@ -900,7 +944,7 @@ static int cmd_cert_list(context_t *c)
                mauth_iso_time(c->pool, cert->not_before), mauth_iso_time(c->pool, cert->not_after),
                cert_state(cert, now), mauth_iso_time(c->pool, cert->created));
     }
-    return EXIT_DONE;
+    return expiring_exit(c, certs);
 }
 
 /* Accepts 64 hex digits, with or without the colons openssl prints. */
@@ -1310,7 +1354,7 @@ static const command_t commands[] = {
     { "grant", "profile", 2, "", OPEN_STORE, cmd_grant_profile },
     { "revoke", "profile", 2, "", OPEN_STORE, cmd_revoke_profile },
     { "cert", "add", 1, " org user chain ", OPEN_STORE, cmd_cert_add },
-    { "cert", "list", 0, " org user json ", OPEN_STORE, cmd_cert_list },
+    { "cert", "list", 0, " org user expiring json ", OPEN_STORE, cmd_cert_list },
     { "cert", "remove", 1, "", OPEN_STORE, cmd_cert_remove },
     { "session", "create", 1, " ttl token json ", OPEN_STORE, cmd_session_create },
     { "session", "end", -1, " user ", OPEN_STORE, cmd_session_end },

@@ -610,6 +610,20 @@ store_tests() {
         $A lookup --user imp-b --cert "$PKI/carol.pem"
     expect 0 '^CN=alice,O=acme, Inc\.$' "$L: ... a subject with commas survives in a tab-separated line" \
         sql "SELECT subject FROM mauth_certificate c JOIN mauth_user u ON u.id = c.user_id WHERE u.username = 'imp-a'"
+    # cert list --expiring: the imported ones end in a day, the uploaded ones in years
+    expect 1 "sha256   $alice_fp" "$L: cert list --expiring lists a certificate ending within DAYS" \
+        $A cert list --expiring 2 --user imp-a
+    expect_not "owner    user 'alice'" "$L: ... and not the ones valid for longer" \
+        sh -c "$A cert list --expiring 2; true"
+    expect 1 "owner    organisation 'globex'" "$L: ... organisation-wide ones too" \
+        $A cert list --expiring 2 --org globex
+    expect 0 '^no certificates expire within 0 days$' "$L: ... exit 0 when none" \
+        $A cert list --expiring 0 --user imp-a
+    expect 1 "^\\[\\{\"sha256\":\"$alice_fp\",\"org\":\"[a-z]+\",\"user\":\"imp-a\".*\\]$" \
+        "$L: ... --json lists only those" $A cert list --expiring 2 --user imp-a --json
+    expect 2 'expiring' "$L: ... DAYS is a number" $A cert list --expiring soon
+    expect 2 'expiring' "$L: ... and not negative" $A cert list --expiring -1
+    expect 2 '--expiring does not apply' "$L: ... only cert list takes it" $A user list --expiring 2
     expect 1 'certs line 1: SHA256 is not 64 hexadecimal digits' "$L: import certs checks the fingerprint" \
         fed 'abc\tCN=x\tCN=y\t01\t0\t1\tuser:imp-a\n' $A import certs -
     expect 1 'the owner is user:USERNAME or org:ORGANISATION' "$L: import certs checks the owner" \
