@@ -241,6 +241,7 @@ static void register_hooks(apr_pool_t *p)
     mauth_body_register_hooks(p);
     mauth_dbd_register_hooks(p);
     mauth_refresh_register_hooks(p);
+    mauth_expiry_register_hooks(p);
     mauth_ocsp_register_hooks(p);
 }
 

@@ -50,6 +50,7 @@ typedef struct {
                                         * at; 0: never (mod_mauth_refresh.c) */
     int cache_size;
     apr_interval_time_t cache_ttl;
+    int expiry_warning;                /* days; 0: no warnings (mod_mauth_expiry.c) */
     int uses_store;                    /* some location enforces */
     const char *user_query;            /* operators' own SQL, or NULL */
     const char *session_query;
@@ -198,6 +199,9 @@ void mauth_dbd_register_hooks(apr_pool_t *p);
 void mauth_refresh_watch(server_rec *s, mauth_server_conf_t *sc, const mauth_trust_spec_t *spec,
                          const unsigned char state[MAUTH_FILES_STATE_LEN]);
 void mauth_refresh_register_hooks(apr_pool_t *p);
+
+/* mod_mauth_expiry.c: warnings of CA certificates, CRLs and uploads ending */
+void mauth_expiry_register_hooks(apr_pool_t *p);
 
 /* mod_mauth_ocsp.c: OCSP for client certificates, after the chain verified */
 void mauth_ocsp_register_hooks(apr_pool_t *p);

@@ -28,6 +28,7 @@ void *mauth_create_server_conf(apr_pool_t *p, server_rec *s)
     sc->crl_refresh = MAUTH_UNSET;
     sc->cache_size = MAUTH_UNSET;
     sc->cache_ttl = MAUTH_UNSET;
+    sc->expiry_warning = MAUTH_UNSET;
     sc->uses_store = MAUTH_UNSET;
     sc->store_ttl = MAUTH_UNSET;
     sc->store_negative_ttl = MAUTH_UNSET;
@@ -60,6 +61,7 @@ void *mauth_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->crl_refresh = MERGE(crl_refresh, MAUTH_UNSET);
     sc->cache_size = MERGE(cache_size, MAUTH_UNSET);
     sc->cache_ttl = MERGE(cache_ttl, MAUTH_UNSET);
+    sc->expiry_warning = MERGE(expiry_warning, MAUTH_UNSET);
     /* a location of either enforces: the vhost needs the store */
     sc->uses_store = add->uses_store == 1 || base->uses_store == 1 ? 1 : MAUTH_UNSET;
     sc->user_query = MERGE(user_query, NULL);
@@ -130,6 +132,7 @@ static void resolve_server(apr_pool_t *p, mauth_server_conf_t *sc)
     DEFAULT(sc, crl_refresh, MAUTH_UNSET, apr_time_from_sec(60));
     DEFAULT(sc, cache_size, MAUTH_UNSET, 4096);
     DEFAULT(sc, cache_ttl, MAUTH_UNSET, apr_time_from_sec(300));
+    DEFAULT(sc, expiry_warning, MAUTH_UNSET, 30);
     DEFAULT(sc, uses_store, MAUTH_UNSET, 0);
     DEFAULT(sc, user_query, NULL, NULL);
     DEFAULT(sc, session_query, NULL, NULL);
@@ -316,6 +319,13 @@ static const char *mauth_cmd_CARevocationRefresh(cmd_parms *cmd, void *dummy,
 
     return err ? err : mauth_parse_seconds(cmd->pool, cmd->cmd->name, arg, 86400,
                                            &SERVER_CONF(cmd)->crl_refresh);
+}
+
+static const char *mauth_cmd_ExpiryWarning(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = server_only(cmd);
+
+    return err ? err : number(cmd, arg, 0, 36500, &SERVER_CONF(cmd)->expiry_warning);
 }
 
 static const char *mauth_cmd_VerdictCacheSize(cmd_parms *cmd, void *dummy, const char *arg)
@@ -534,6 +544,9 @@ const command_rec mauth_cmds[] = {
     AP_INIT_TAKE1("MAuthCARevocationRefresh", mauth_cmd_CARevocationRefresh, NULL, RSRC_CONF,
                   "Seconds between looks at the CRL files for a change, taken "
                   "without a restart (default 60; 0: never)"),
+    AP_INIT_TAKE1("MAuthExpiryWarning", mauth_cmd_ExpiryWarning, NULL, RSRC_CONF,
+                  "Days before their end that CA certificates and uploaded client "
+                  "certificates are warned of, at start-up and daily (default 30; 0: never)"),
     AP_INIT_TAKE1("MAuthVerifyDepth", mauth_cmd_VerifyDepth, NULL, RSRC_CONF,
                   "Maximum certificate chain depth, the root counted (default 5)"),
     AP_INIT_TAKE1("MAuthVerdictCacheSize", mauth_cmd_VerdictCacheSize, NULL, RSRC_CONF,

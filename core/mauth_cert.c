@@ -82,12 +82,22 @@ static const char *printed(apr_pool_t *p, BIO *bio, int ok)
     return text;
 }
 
-static const char *name_text(apr_pool_t *p, const X509_NAME *name)
+const char *mauth_name_text(apr_pool_t *p, const X509_NAME *name)
 {
     BIO *bio = BIO_new(BIO_s_mem());
 
     return printed(p, bio, bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253
                                                      & ~ASN1_STRFLGS_ESC_MSB) >= 0);
+}
+
+apr_time_t mauth_asn1_time(const ASN1_TIME *when)
+{
+    struct tm tm;
+
+    if (when == NULL || ASN1_TIME_to_tm(when, &tm) != 1) {
+        return 0;
+    }
+    return apr_time_from_sec((apr_time_t)timegm(&tm));
 }
 
 static const char *time_text(apr_pool_t *p, const ASN1_TIME *when)
@@ -123,8 +133,8 @@ void mauth_cert_info(apr_pool_t *p, X509 *cert, mauth_cert_info_t *info)
         hex[0] = '\0';
     }
     info->fingerprint = hex;
-    info->subject_dn = name_text(p, X509_get_subject_name(cert));
-    info->issuer_dn = name_text(p, X509_get_issuer_name(cert));
+    info->subject_dn = mauth_name_text(p, X509_get_subject_name(cert));
+    info->issuer_dn = mauth_name_text(p, X509_get_issuer_name(cert));
     info->serial = serial_text(p, cert);
     info->not_before = time_text(p, X509_get0_notBefore(cert));
     info->not_after = time_text(p, X509_get0_notAfter(cert));

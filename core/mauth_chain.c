@@ -64,16 +64,6 @@ static mauth_reason_e reason_of(int error, int depth)
     }
 }
 
-static apr_time_t asn1_time(const ASN1_TIME *when)
-{
-    struct tm tm;
-
-    if (ASN1_TIME_to_tm(when, &tm) != 1) {
-        return 0;
-    }
-    return apr_time_from_sec((apr_time_t)timegm(&tm));
-}
-
 /* Lowers the verdict's expiry to when, remembering why it would fail then. */
 static void expire_by(mauth_verdict_t *v, apr_time_t when, mauth_reason_e why)
 {
@@ -177,7 +167,7 @@ static signer_e try_crl_signer(const mauth_trust_t *t, mauth_crl_t *crl, X509 *c
             answer = SIGNER_OK;
             /* the CRL is usable while its signer's path is */
             for (i = 0; i < sk_X509_num(path); i++) {
-                expire_by(v, asn1_time(X509_get0_notAfter(sk_X509_value(path, i))),
+                expire_by(v, mauth_asn1_time(X509_get0_notAfter(sk_X509_value(path, i))),
                           MAUTH_REASON_REVOCATION_UNAVAILABLE);
             }
             expire_by(v, scratch.valid_until, MAUTH_REASON_REVOCATION_UNAVAILABLE);
@@ -377,7 +367,7 @@ void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untr
     else {
         STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
         for (i = 0; i < sk_X509_num(chain); i++) {
-            expire_by(v, asn1_time(X509_get0_notAfter(sk_X509_value(chain, i))),
+            expire_by(v, mauth_asn1_time(X509_get0_notAfter(sk_X509_value(chain, i))),
                       MAUTH_REASON_EXPIRED);
         }
         if (t->crl_check != MAUTH_CRL_CHECK_NONE) {

@@ -113,6 +113,10 @@ typedef struct {
     const char *not_after;
 } mauth_cert_info_t;
 void mauth_cert_info(apr_pool_t *p, X509 *cert, mauth_cert_info_t *info);
+/* A distinguished name in RFC 2253 form, as the leaf facts print it. */
+const char *mauth_name_text(apr_pool_t *p, const X509_NAME *name);
+/* An ASN.1 time as an apr_time_t; 0 when absent or unreadable. */
+apr_time_t mauth_asn1_time(const ASN1_TIME *when);
 /* RFC 9440 Client-Cert and Client-Cert-Chain values: the leaf, and every
  * certificate of sent but the leaf (NULL when none), as sf-binary. */
 void mauth_cert_rfc9440(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *sent,
@@ -179,6 +183,13 @@ apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
  * mauth_trust_finish: equal ids mean equal trust. */
 const unsigned char *mauth_trust_id(const mauth_trust_t *t);
 int mauth_trust_crl_count(const mauth_trust_t *t);
+/* Warns (MAUTH00110, MAUTH00111) of each certificate of the trust's CA
+ * files whose validity ends before cert_deadline and each CRL whose
+ * nextUpdate comes before crl_deadline (either already past now counts);
+ * owner says whose trust it is.  Returns how many it warned of. */
+int mauth_trust_warn_expiring(apr_pool_t *p, const mauth_trust_t *t, const char *owner,
+                              apr_time_t now, apr_time_t cert_deadline,
+                              apr_time_t crl_deadline, const mauth_logger_t *log);
 
 /*
  * Validates leaf + the intermediates the client sent (untrusted may be NULL

@@ -122,16 +122,6 @@ apr_status_t mauth_ocsp_request(apr_pool_t *p, X509 *cert, X509 *issuer, int non
     return APR_SUCCESS;
 }
 
-static apr_time_t asn1_time(const ASN1_GENERALIZEDTIME *when)
-{
-    struct tm tm;
-
-    if (when == NULL || ASN1_TIME_to_tm(when, &tm) != 1) {
-        return 0;
-    }
-    return apr_time_from_sec((apr_time_t)timegm(&tm));
-}
-
 static void unavailable(mauth_ocsp_result_t *out, const char *why)
 {
     out->status = MAUTH_OCSP_UNAVAILABLE;
@@ -218,8 +208,8 @@ static const char *times_refused(mauth_ocsp_result_t *out, ASN1_GENERALIZEDTIME 
                                  ASN1_GENERALIZEDTIME *next_update, apr_time_t now,
                                  const mauth_ocsp_policy_t *policy)
 {
-    out->this_update = asn1_time(this_update);
-    out->next_update = next_update ? asn1_time(next_update) : 0;
+    out->this_update = mauth_asn1_time(this_update);
+    out->next_update = next_update ? mauth_asn1_time(next_update) : 0;
     if (out->this_update == 0 || (next_update && out->next_update == 0)) {
         return "the response's times do not parse";
     }

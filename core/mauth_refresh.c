@@ -117,15 +117,6 @@ static ASN1_INTEGER *crl_number(const mauth_crl_t *crl)
     return number;
 }
 
-static const char *name_text(apr_pool_t *p, X509_NAME *name)
-{
-    char *line = X509_NAME_oneline(name, NULL, 0);
-    const char *text = apr_pstrdup(p, line ? line : "?");
-
-    OPENSSL_free(line);
-    return text;
-}
-
 /* Whether crl may replace old's CRLs of the same issuer; else *err says why. */
 static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const char **err)
 {
@@ -146,7 +137,7 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
             apr_rfc822_date(then, in_use->this_update);
             *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
                                 "(thisUpdate %s, in use %s)", crl->source,
-                                name_text(p, crl->issuer), now, then);
+                                mauth_name_text(p, crl->issuer), now, then);
             ok = 0;
             break;
         }
@@ -157,7 +148,7 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
         if (number && in_use_number && ASN1_INTEGER_cmp(number, in_use_number) < 0) {
             *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
                                 "(a lower CRL number)", crl->source,
-                                name_text(p, crl->issuer));
+                                mauth_name_text(p, crl->issuer));
             ok = 0;
         }
         ASN1_INTEGER_free(in_use_number);
@@ -166,7 +157,7 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
         issuer = ok ? mauth_crl_verified_issuer(in_use) : NULL;
         if (issuer && !mauth_crl_signed_by(crl, issuer)) {
             *err = apr_psprintf(p, "%s: the CRL of %s does not verify with its issuer's "
-                                "key", crl->source, name_text(p, crl->issuer));
+                                "key", crl->source, mauth_name_text(p, crl->issuer));
             ok = 0;
         }
         X509_free(issuer);

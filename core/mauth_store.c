@@ -50,6 +50,14 @@ const mauth_store_query_t mauth_store_queries[] = {
       " ORDER BY c.id" },
     { MAUTH_STORE_Q_SCHEMA_VERSION,
       "SELECT MAX(version) FROM mauth_schema_version" },
+    { MAUTH_STORE_Q_CERTS_EXPIRING,
+      "SELECT c.sha256, c.subject, COALESCE(u.username, ''), o.name, c.not_after"
+      " FROM mauth_certificate c"
+      " JOIN mauth_org o ON o.id = c.org_id"
+      " LEFT JOIN mauth_user u ON u.id = c.user_id"
+      " WHERE c.active <> 0 AND c.not_after <= CAST(%s AS BIGINT)"
+      " ORDER BY c.not_after, c.id"
+      " LIMIT " APR_STRINGIFY(MAUTH_STORE_EXPIRING_MAX) " + 1" },
     { NULL, NULL }
 };
 
@@ -342,6 +350,37 @@ mauth_store_status_e mauth_store_certificate_matches(apr_pool_t *p,
         row = APR_ARRAY_IDX(result.rows, 0, const char **);
         match->cert_id = row[0];
         match->org_wide = mauth_store_bool(row[1]);
+    }
+    return MAUTH_STORE_OK;
+}
+
+mauth_store_status_e mauth_store_certificates_expiring(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        apr_time_t deadline, apr_array_header_t **certs, int *more, const char **err)
+{
+    mauth_store_rows_t result;
+    mauth_store_expiring_t *cert;
+    const char **row;
+    const char *args[1];
+    mauth_store_status_e status;
+    int i;
+
+    args[0] = apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_sec(deadline));
+    status = select_rows(p, driver, handle, prepared, MAUTH_STORE_Q_CERTS_EXPIRING,
+                         1, args, 5, &result, err);
+    if (status != MAUTH_STORE_OK) {
+        return status;
+    }
+    *certs = apr_array_make(p, result.rows->nelts, sizeof(mauth_store_expiring_t));
+    *more = result.rows->nelts > MAUTH_STORE_EXPIRING_MAX;
+    for (i = 0; i < result.rows->nelts && i < MAUTH_STORE_EXPIRING_MAX; i++) {
+        row = APR_ARRAY_IDX(result.rows, i, const char **);
+        cert = apr_array_push(*certs);
+        cert->sha256 = row[0];
+        cert->subject = row[1];
+        cert->username = is_empty(row[2]) ? NULL : row[2];
+        cert->org_name = row[3];
+        cert->not_after = apr_time_from_sec(apr_atoi64(row[4]));
     }
     return MAUTH_STORE_OK;
 }

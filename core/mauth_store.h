@@ -64,11 +64,19 @@ typedef enum {
  *     2 organisation-wide (boolean: 1 when uploaded for the organisation)
  *
  * MAUTH_STORE_Q_SCHEMA_VERSION  no params; returns 1 column: the version.
+ *
+ * MAUTH_STORE_Q_CERTS_EXPIRING  params: deadline (unix seconds)
+ *   the active certificates whose validity ends by the deadline, soonest
+ *   first, at most MAUTH_STORE_EXPIRING_MAX + 1 rows:
+ *     1 sha256  2 subject  3 username ('' when organisation-wide)
+ *     4 organisation name  5 not after (unix seconds)
  */
 #define MAUTH_STORE_Q_USER_BY_NAME     "mauth_user_by_name"
 #define MAUTH_STORE_Q_USER_BY_SESSION  "mauth_user_by_session"
 #define MAUTH_STORE_Q_CERT_MATCH       "mauth_cert_match"
 #define MAUTH_STORE_Q_SCHEMA_VERSION   "mauth_schema_version"
+#define MAUTH_STORE_Q_CERTS_EXPIRING   "mauth_certs_expiring"
+#define MAUTH_STORE_EXPIRING_MAX       100
 
 typedef struct {
     const char *label;
@@ -129,6 +137,22 @@ mauth_store_status_e mauth_store_certificate_matches(apr_pool_t *p,
 mauth_store_status_e mauth_store_schema_version(apr_pool_t *p,
         const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
         int *version, const char **err);
+
+/* An uploaded certificate whose validity ends soon. */
+typedef struct {
+    const char *sha256;
+    const char *subject;
+    const char *username;              /* NULL: uploaded for the organisation */
+    const char *org_name;
+    apr_time_t not_after;
+} mauth_store_expiring_t;
+
+/* The active uploads whose validity ends by deadline (or has ended), soonest
+ * first, into *certs (mauth_store_expiring_t); at most
+ * MAUTH_STORE_EXPIRING_MAX of them, *more set when there were others. */
+mauth_store_status_e mauth_store_certificates_expiring(apr_pool_t *p,
+        const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
+        apr_time_t deadline, apr_array_header_t **certs, int *more, const char **err);
 
 /* The same lookups as a table of functions, so the module and the unit tests
  * can put another backend behind them. */

@@ -13,6 +13,7 @@
 #include <apr_file_info.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -184,6 +185,47 @@ int mauth_trust_root_count(const mauth_trust_t *t)
 int mauth_trust_crl_count(const mauth_trust_t *t)
 {
     return t->crls->nelts;
+}
+
+static const char *date_text(apr_pool_t *p, apr_time_t when)
+{
+    char *text = apr_palloc(p, APR_RFC822_DATE_LEN);
+
+    apr_rfc822_date(text, when);
+    return text;
+}
+
+int mauth_trust_warn_expiring(apr_pool_t *p, const mauth_trust_t *t, const char *owner,
+                              apr_time_t now, apr_time_t cert_deadline,
+                              apr_time_t crl_deadline, const mauth_logger_t *log)
+{
+    mauth_cert_info_t info;
+    apr_time_t end;
+    int i, warned = 0;
+
+    for (i = 0; i < sk_X509_num(t->roots); i++) {
+        X509 *cert = sk_X509_value(t->roots, i);
+        end = mauth_asn1_time(X509_get0_notAfter(cert));
+        if (end < cert_deadline) {
+            mauth_cert_info(p, cert, &info);
+            mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00110",
+                      "CA certificate %s of %s %s %s", info.subject_dn, owner,
+                      end <= now ? "expired" : "expires", date_text(p, end));
+            warned++;
+        }
+    }
+    for (i = 0; i < t->crls->nelts; i++) {
+        const mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        if (crl->next_update && crl->next_update < crl_deadline) {
+            mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00111",
+                      "CRL of %s for %s (%s): its nextUpdate %s %s",
+                      mauth_name_text(p, crl->issuer), owner,
+                      crl->source, crl->next_update <= now ? "passed" : "is",
+                      date_text(p, crl->next_update));
+            warned++;
+        }
+    }
+    return warned;
 }
 
 /*

@@ -425,7 +425,39 @@ UNIT_TEST(builder_and_the_step_by_step_calls_make_the_same_trust)
     CHECK(same_id(built, by_steps));
 }
 
+#define DAYS(n) apr_time_from_sec((apr_time_t)(n) * 86400)
+
+UNIT_TEST(expiring_ca_certificates_and_crls_are_warned_of_with_owner_and_date)
+{
+    world_t w;
+    mauth_trust_spec_t spec = world_spec(p, &w);
+    mauth_trust_t *t = build(p, &spec);
+    unit_log_t log;
+    const mauth_logger_t *logger = unit_log_capture(p, &log);
+
+    /* the root ends in ten years, the CRLs' nextUpdate is in 7 days */
+    CHECK_INT(mauth_trust_warn_expiring(p, t, "the owner", TP_APR_NOW, TP_APR_NOW + DAYS(30),
+                                        TP_APR_NOW + DAYS(1), logger), 0);
+    CHECK_INT(log.lines->nelts, 0);
+    CHECK_INT(mauth_trust_warn_expiring(p, t, "the owner", TP_APR_NOW, TP_APR_NOW + DAYS(3651),
+                                        TP_APR_NOW + DAYS(1), logger), 1);
+    CHECK(unit_log_has(&log, "MAUTH00110 CA certificate CN=Root CA,O=mauth Unit Test of the "
+                             "owner expires Fri, 30 Dec 2039"));
+    CHECK_INT(mauth_trust_warn_expiring(p, t, "the owner", TP_APR_NOW, TP_APR_NOW + DAYS(30),
+                                        TP_APR_NOW + DAYS(8), logger), 3);
+    CHECK(unit_log_has(&log, "MAUTH00111 CRL of CN=Intermediate CA,O=mauth Unit Test for the "
+                             "owner ("));
+    CHECK(unit_log_has(&log, "crls.pem): its nextUpdate is Tue, 08 Jan 2030"));
+    /* ten years and more later both have passed */
+    CHECK_INT(mauth_trust_warn_expiring(p, t, "the owner", TP_APR_NOW + DAYS(3651),
+                                        TP_APR_NOW + DAYS(3681), TP_APR_NOW + DAYS(3652),
+                                        logger), 4);
+    CHECK(unit_log_has(&log, "of the owner expired Fri, 30 Dec 2039"));
+    CHECK(unit_log_has(&log, "its nextUpdate passed Tue, 08 Jan 2030"));
+}
+
 static const unit_test_t tests[] = {
+    UNIT(expiring_ca_certificates_and_crls_are_warned_of_with_owner_and_date),
     UNIT(unset_settings_take_the_module_defaults),
     UNIT(default_revocation_check_is_the_whole_chain),
     UNIT(each_setting_given_makes_another_trust),
