@@ -76,6 +76,31 @@ void mauth_server_logger(server_rec *s, mauth_logger_t *logger)
     logger->level = ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX);
 }
 
+int mauth_watchdog_start(apr_pool_t *pconf, server_rec *base, const char *name,
+                         int singleton, apr_interval_time_t interval,
+                         ap_watchdog_callback_fn_t *callback, const char *directive)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance
+        = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback
+        = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    ap_watchdog_t *wd;
+    apr_status_t rv;
+
+    if (!get_instance || !register_callback) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00093)
+                     "%s needs mod_watchdog: load it, or set '%s 0'", directive, directive);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rv = get_instance(&wd, name, 0, singleton, pconf)) != APR_SUCCESS
+        || (rv = register_callback(wd, interval, NULL, callback)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, base, MAUTHNO(00094)
+                     "cannot set up the watchdog of %s", directive);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
 /* Every trust of the current configuration; the children's verdict caches
  * hang from them. */
 static mauth_trusts_t *trusts;

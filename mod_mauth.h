@@ -11,6 +11,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "mod_watchdog.h"
 
 #include "apr_thread_mutex.h"
 
@@ -128,6 +129,12 @@ void mauth_config_resolve(apr_pool_t *p, server_rec *base);
 int mauth_is_mutual(const mauth_server_conf_t *sc);
 /* The core's messages about s, at s's LogLevel for mauth (mod_mauth.c). */
 void mauth_server_logger(server_rec *s, mauth_logger_t *logger);
+/* Registers callback with a mod_watchdog instance (post_config, before
+ * mod_watchdog's own at LAST counts them); a failure is logged, naming
+ * the directive that asked for it, and returned as a post_config result. */
+int mauth_watchdog_start(apr_pool_t *pconf, server_rec *base, const char *name,
+                         int singleton, apr_interval_time_t interval,
+                         ap_watchdog_callback_fn_t *callback, const char *directive);
 
 /* mod_mauth_chain.c: the chain layer per request */
 void mauth_chain_register_hooks(apr_pool_t *p);

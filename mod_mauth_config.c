@@ -271,24 +271,19 @@ static const char *mauth_cmd_Role(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-static const char *mauth_cmd_CACertificateFile(cmd_parms *cmd, void *dummy, const char *arg)
+/* MAuthCACertificateFile, MAuthCARevocationFile (a file) and
+ * MAuthCACertificatePath, MAuthCARevocationPath (a directory): the path
+ * into the string at cmd->info's offset. */
+static const char *mauth_cmd_file(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    return readable_path(cmd, arg, 0, &SERVER_CONF(cmd)->ca_file);
+    return readable_path(cmd, arg, 0, (const char **)((char *)SERVER_CONF(cmd)
+                                                      + (apr_size_t)cmd->info));
 }
 
-static const char *mauth_cmd_CACertificatePath(cmd_parms *cmd, void *dummy, const char *arg)
+static const char *mauth_cmd_dir(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    return readable_path(cmd, arg, 1, &SERVER_CONF(cmd)->ca_path);
-}
-
-static const char *mauth_cmd_CARevocationFile(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    return readable_path(cmd, arg, 0, &SERVER_CONF(cmd)->crl_file);
-}
-
-static const char *mauth_cmd_CARevocationPath(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    return readable_path(cmd, arg, 1, &SERVER_CONF(cmd)->crl_path);
+    return readable_path(cmd, arg, 1, (const char **)((char *)SERVER_CONF(cmd)
+                                                      + (apr_size_t)cmd->info));
 }
 
 static const char *mauth_cmd_CARevocationCheck(cmd_parms *cmd, void *dummy, const char *arg)
@@ -312,15 +307,6 @@ static const char *mauth_cmd_VerifyDepth(cmd_parms *cmd, void *dummy, const char
     return err ? err : number(cmd, arg, 1, 100, &SERVER_CONF(cmd)->verify_depth);
 }
 
-static const char *mauth_cmd_CARevocationRefresh(cmd_parms *cmd, void *dummy,
-                                                 const char *arg)
-{
-    const char *err = server_only(cmd);
-
-    return err ? err : mauth_parse_seconds(cmd->pool, cmd->cmd->name, arg, 86400,
-                                           &SERVER_CONF(cmd)->crl_refresh);
-}
-
 static const char *mauth_cmd_ExpiryWarning(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = server_only(cmd);
@@ -333,14 +319,6 @@ static const char *mauth_cmd_VerdictCacheSize(cmd_parms *cmd, void *dummy, const
     const char *err = server_only(cmd);
 
     return err ? err : number(cmd, arg, 1, 1 << 24, &SERVER_CONF(cmd)->cache_size);
-}
-
-static const char *mauth_cmd_VerdictCacheTimeout(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    const char *err = server_only(cmd);
-
-    return err ? err : mauth_parse_seconds(cmd->pool, cmd->cmd->name, arg, 86400,
-                                           &SERVER_CONF(cmd)->cache_ttl);
 }
 
 static const char *mauth_cmd_ErrorStatus(cmd_parms *cmd, void *dcv, const char *arg)
@@ -485,9 +463,10 @@ static const char *mauth_cmd_OCSPFlag(cmd_parms *cmd, void *dummy, int on)
     return server_only(cmd);
 }
 
-/* MAuthOCSPResponderTimeout, MAuthOCSPClockSkew, MAuthOCSPCacheTimeout:
- * seconds into the interval at cmd->info's offset. */
-static const char *mauth_cmd_OCSPSeconds(cmd_parms *cmd, void *dummy, const char *arg)
+/* MAuthCARevocationRefresh, MAuthVerdictCacheTimeout, MAuthOCSPResponderTimeout,
+ * MAuthOCSPClockSkew, MAuthOCSPCacheTimeout: at most a week, into the
+ * interval at cmd->info's offset. */
+static const char *mauth_cmd_seconds(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = server_only(cmd);
 
@@ -531,17 +510,22 @@ const command_rec mauth_cmds[] = {
                  "Turn mutual authentication on or off for this server"),
     AP_INIT_TAKE1("MAuthRole", mauth_cmd_Role, NULL, RSRC_CONF,
                   "'mutual' (the client-certificate port) or 'standard'"),
-    AP_INIT_TAKE1("MAuthCACertificateFile", mauth_cmd_CACertificateFile, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("MAuthCACertificateFile", mauth_cmd_file,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, ca_file), RSRC_CONF,
                   "PEM file of the trusted root certificates"),
-    AP_INIT_TAKE1("MAuthCACertificatePath", mauth_cmd_CACertificatePath, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("MAuthCACertificatePath", mauth_cmd_dir,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, ca_path), RSRC_CONF,
                   "Directory of PEM files of trusted root certificates"),
-    AP_INIT_TAKE1("MAuthCARevocationFile", mauth_cmd_CARevocationFile, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("MAuthCARevocationFile", mauth_cmd_file,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, crl_file), RSRC_CONF,
                   "File of CRLs (PEM or DER)"),
-    AP_INIT_TAKE1("MAuthCARevocationPath", mauth_cmd_CARevocationPath, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("MAuthCARevocationPath", mauth_cmd_dir,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, crl_path), RSRC_CONF,
                   "Directory of CRL files"),
     AP_INIT_TAKE1("MAuthCARevocationCheck", mauth_cmd_CARevocationCheck, NULL, RSRC_CONF,
                   "'chain' (default), 'leaf' or 'none'"),
-    AP_INIT_TAKE1("MAuthCARevocationRefresh", mauth_cmd_CARevocationRefresh, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("MAuthCARevocationRefresh", mauth_cmd_seconds,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, crl_refresh), RSRC_CONF,
                   "Seconds between looks at the CRL files for a change, taken "
                   "without a restart (default 60; 0: never)"),
     AP_INIT_TAKE1("MAuthExpiryWarning", mauth_cmd_ExpiryWarning, NULL, RSRC_CONF,
@@ -551,7 +535,8 @@ const command_rec mauth_cmds[] = {
                   "Maximum certificate chain depth, the root counted (default 5)"),
     AP_INIT_TAKE1("MAuthVerdictCacheSize", mauth_cmd_VerdictCacheSize, NULL, RSRC_CONF,
                   "Verdicts kept per process (default 4096)"),
-    AP_INIT_TAKE1("MAuthVerdictCacheTimeout", mauth_cmd_VerdictCacheTimeout, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("MAuthVerdictCacheTimeout", mauth_cmd_seconds,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, cache_ttl), RSRC_CONF,
                   "Seconds a verdict is kept (default 300)"),
     AP_INIT_FLAG("MAuthRequireCertificate", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(mauth_dir_conf_t, require_certificate), ACCESS_CONF,
@@ -596,10 +581,10 @@ const command_rec mauth_cmds[] = {
     AP_INIT_FLAG("MAuthOCSPUseNonce", mauth_cmd_OCSPFlag,
                  (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_nonce), RSRC_CONF,
                  "Send a nonce and require it echoed (default on)"),
-    AP_INIT_TAKE1("MAuthOCSPResponderTimeout", mauth_cmd_OCSPSeconds,
+    AP_INIT_TAKE1("MAuthOCSPResponderTimeout", mauth_cmd_seconds,
                   (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_timeout), RSRC_CONF,
                   "Seconds an OCSP exchange may take (default 10)"),
-    AP_INIT_TAKE1("MAuthOCSPClockSkew", mauth_cmd_OCSPSeconds,
+    AP_INIT_TAKE1("MAuthOCSPClockSkew", mauth_cmd_seconds,
                   (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_skew), RSRC_CONF,
                   "Seconds of clock difference allowed with the responder (default 300)"),
     AP_INIT_TAKE1("MAuthOCSPResponseMaxAge", mauth_cmd_OCSPResponseMaxAge, NULL, RSRC_CONF,
@@ -608,7 +593,7 @@ const command_rec mauth_cmds[] = {
                   "No usable answer: closed (default, refuse) or open (pass, warn)"),
     AP_INIT_TAKE1("MAuthOCSPCache", mauth_cmd_OCSPCache, NULL, RSRC_CONF,
                   "socache for OCSP responses shared by all children (default shmcb)"),
-    AP_INIT_TAKE1("MAuthOCSPCacheTimeout", mauth_cmd_OCSPSeconds,
+    AP_INIT_TAKE1("MAuthOCSPCacheTimeout", mauth_cmd_seconds,
                   (void *)APR_OFFSETOF(mauth_server_conf_t, ocsp_cache_max), RSRC_CONF,
                   "Longest a response is kept, even with a later nextUpdate (default 3600)"),
     {NULL}

@@ -163,7 +163,6 @@ static void heal_pooled(request_rec *r, ap_dbd_t *dbd, pooled_state_t *state,
     mauth_store_conn_spec_t spec;
     mauth_logger_t log = {log_to_request, r,
                           ap_get_request_module_loglevel(r, APLOG_MODULE_INDEX)};
-    const char *err = NULL;
 
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00080)
@@ -178,18 +177,8 @@ static void heal_pooled(request_rec *r, ap_dbd_t *dbd, pooled_state_t *state,
         return;
     }
     spec = conn_spec(mauth_server_conf(r->server), state->cfg);
-    if (mauth_store_conn_reopen(dbd->pool, r->pool, dbd->driver, &spec, &dbd->handle,
-                                &dbd->prepared, &state->file, &log, &err)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00081)
-                      "identity store: the pooled connection cannot be used (%s); a new "
-                      "connection answered, and the pooled one was reopened", first);
-    }
-    else {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAUTHNO(00082)
-                      "identity store: the pooled connection cannot be used (%s); a new "
-                      "connection answered, but reopening the pooled one failed: %s",
-                      first, err);
-    }
+    mauth_store_conn_heal(dbd->pool, r->pool, dbd->driver, &spec, &dbd->handle, &dbd->prepared,
+                          &state->file, first, &log);
 }
 
 /* ----------------------------------------------------------- a lookup */

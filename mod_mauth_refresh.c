@@ -13,7 +13,6 @@
 #include "mod_mauth.h"
 
 #include "apr_strings.h"
-#include "mod_watchdog.h"
 
 #define WATCHDOG_NAME "_mauth_crl_refresh_"
 
@@ -65,11 +64,7 @@ static apr_status_t watchdog_tick(int state, void *data, apr_pool_t *ptemp)
 static int refresh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                                server_rec *base)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
-    ap_watchdog_t *wd;
     apr_interval_time_t tick = 0;
-    apr_status_t rv;
     server_rec *s;
 
     for (s = base; s; s = s->next) {
@@ -82,22 +77,9 @@ static int refresh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
     if (tick == 0) {
         return OK;
     }
-    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00093)
-                     "MAuthCARevocationRefresh needs mod_watchdog; load it, or set "
-                     "'MAuthCARevocationRefresh 0' to read the CRLs at start-up only");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     /* a child watchdog, in every child: each process swaps its own trust */
-    if ((rv = get_instance(&wd, WATCHDOG_NAME, 0, 0, pconf)) != APR_SUCCESS
-        || (rv = register_callback(wd, tick, NULL, watchdog_tick)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, base, MAUTHNO(00094)
-                     "cannot set up the CRL refresh watchdog");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
+    return mauth_watchdog_start(pconf, base, WATCHDOG_NAME, 0, tick, watchdog_tick,
+                                "MAuthCARevocationRefresh");
 }
 
 static void refresh_child_init(apr_pool_t *pchild, server_rec *base)

@@ -248,6 +248,28 @@ typedef struct {
  * may replace it meanwhile, but never frees it while it is held. */
 mauth_trust_t *mauth_trust_acquire(mauth_trust_entry_t *entry);
 void mauth_trust_release(mauth_trust_entry_t *entry, mauth_trust_t *trust);
+
+/* One round of expiry warnings: each thing (trust, store) named by key is
+ * looked at once, until now + the most days any adder asked for. */
+typedef struct mauth_expiry_round mauth_expiry_round_t;
+typedef void mauth_expiry_look_fn(void *baton, apr_pool_t *p, apr_time_t now,
+                                  apr_time_t deadline);
+mauth_expiry_round_t *mauth_expiry_round_create(apr_pool_t *p);
+void mauth_expiry_round_add(mauth_expiry_round_t *round, const char *key, int days,
+                            mauth_expiry_look_fn *look, void *baton);
+void mauth_expiry_round_run(mauth_expiry_round_t *round, apr_time_t now);
+/* The look at the trust in use of entry (CRLs: a day before nextUpdate);
+ * owner says whose it is. */
+typedef struct {
+    mauth_trust_entry_t *entry;
+    const char *owner;
+    mauth_logger_t logger;
+} mauth_expiry_trust_t;
+mauth_expiry_look_fn mauth_expiry_trust_look;
+/* Whether a round is due at now: the first time asked, then a day after
+ * the last; *next starts at 0. */
+int mauth_expiry_due(apr_time_t *next, apr_time_t now);
+
 typedef struct mauth_trusts mauth_trusts_t;
 mauth_trusts_t *mauth_trusts_create(apr_pool_t *p);
 /* The entry for spec and these cache settings: an existing one, or built

@@ -154,6 +154,13 @@ mauth_store_status_e mauth_store_certificates_expiring(apr_pool_t *p,
         const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
         apr_time_t deadline, apr_array_header_t **certs, int *more, const char **err);
 
+/* Warns (MAUTH00113) of each of those ending by deadline, naming subject,
+ * owner and date, MAUTH00114 when there were more, and MAUTH00112 when the
+ * store failed. */
+void mauth_store_warn_expiring(apr_pool_t *p, const apr_dbd_driver_t *driver,
+                               apr_dbd_t *handle, apr_hash_t *prepared, apr_time_t now,
+                               apr_time_t deadline, const mauth_logger_t *log);
+
 /* The same lookups as a table of functions, so the module and the unit tests
  * can put another backend behind them. */
 typedef struct {
@@ -261,6 +268,15 @@ int mauth_store_conn_reopen(apr_pool_t *pool, apr_pool_t *scratch,
                             apr_dbd_t **handle, apr_hash_t **prepared,
                             mauth_store_file_t *file, const mauth_logger_t *log,
                             const char **err);
+
+/* After a new connection answered where the pooled one (why) failed: the
+ * pooled one reopened in place, and the operator told either way
+ * (MAUTH00081 reopened, MAUTH00082 not). */
+void mauth_store_conn_heal(apr_pool_t *pool, apr_pool_t *scratch,
+                           const apr_dbd_driver_t *driver, const mauth_store_conn_spec_t *spec,
+                           apr_dbd_t **handle, apr_hash_t **prepared,
+                           mauth_store_file_t *file, const char *why,
+                           const mauth_logger_t *log);
 
 /* ------------------------------------------------ store answers, cached */
 

@@ -213,3 +213,24 @@ int mauth_store_conn_reopen(apr_pool_t *pool, apr_pool_t *scratch,
     *file = opened;
     return 1;
 }
+
+void mauth_store_conn_heal(apr_pool_t *pool, apr_pool_t *scratch,
+                           const apr_dbd_driver_t *driver, const mauth_store_conn_spec_t *spec,
+                           apr_dbd_t **handle, apr_hash_t **prepared,
+                           mauth_store_file_t *file, const char *why,
+                           const mauth_logger_t *log)
+{
+    const char *err = NULL;
+
+    if (mauth_store_conn_reopen(pool, scratch, driver, spec, handle, prepared, file, log,
+                                &err)) {
+        mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00081",
+                  "identity store: the pooled connection cannot be used (%s); a new "
+                  "connection answered, and the pooled one was reopened", why);
+    }
+    else {
+        mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00082",
+                  "identity store: the pooled connection cannot be used (%s); a new "
+                  "connection answered, but reopening the pooled one failed: %s", why, err);
+    }
+}

@@ -233,6 +233,54 @@ UNIT_TEST(expiring_lists_active_uploads_ending_by_the_deadline_soonest_first)
     CHECK_INT(certs->nelts, 0);
 }
 
+UNIT_TEST(expiring_uploads_are_warned_of_with_owner_and_date)
+{
+    store_t *s = open_store(p);
+    unit_log_t log;
+    const mauth_logger_t *logger = unit_log_capture(p, &log);
+
+    CHECK(s != NULL);
+    mauth_store_warn_expiring(p, s->driver, s->handle, s->prepared, apr_time_from_sec(2000),
+                              apr_time_from_sec(4102444800LL), logger);
+    CHECK_INT(log.lines->nelts, 3);
+    CHECK(unit_log_has(&log, "MAUTH00113 uploaded client certificate s (SHA-256 " DD
+                             ") of user 'alice' of organisation 'A' expired Thu, 01 Jan 1970"));
+    CHECK(unit_log_has(&log, BB ") of organisation 'A' expires Fri, 01 Jan 2100"));
+}
+
+typedef struct {
+    int looks, days;
+} counted_t;
+
+static void count_look(void *baton, apr_pool_t *p, apr_time_t now, apr_time_t deadline)
+{
+    counted_t *c = baton;
+
+    c->looks++;
+    c->days = (int)apr_time_sec(deadline - now) / 86400;
+}
+
+UNIT_TEST(a_round_looks_once_per_key_under_the_most_days)
+{
+    mauth_expiry_round_t *round = mauth_expiry_round_create(p);
+    counted_t a = {0, 0}, b = {0, 0};
+    apr_time_t next = 0;
+
+    mauth_expiry_round_add(round, "store x", 30, count_look, &a);
+    mauth_expiry_round_add(round, "store x", 90, count_look, &a);
+    mauth_expiry_round_add(round, "store x", 10, count_look, &a);
+    mauth_expiry_round_add(round, "trust y", 30, count_look, &b);
+    mauth_expiry_round_run(round, apr_time_from_sec(1000));
+    CHECK_INT(a.looks, 1);
+    CHECK_INT(a.days, 90);
+    CHECK_INT(b.looks, 1);
+    CHECK_INT(b.days, 30);
+    /* due the first time, then a day later */
+    CHECK(mauth_expiry_due(&next, apr_time_from_sec(1000)));
+    CHECK(!mauth_expiry_due(&next, apr_time_from_sec(1000 + 86399)));
+    CHECK(mauth_expiry_due(&next, apr_time_from_sec(1000 + 86400)));
+}
+
 /* ------------------------------------------------- the answer cache */
 
 typedef struct {
@@ -299,6 +347,8 @@ static const unit_test_t tests[] = {
     UNIT(only_a_live_session_names_its_user),
     UNIT(a_certificate_matches_its_user_or_its_whole_organisation_only),
     UNIT(expiring_lists_active_uploads_ending_by_the_deadline_soonest_first),
+    UNIT(expiring_uploads_are_warned_of_with_owner_and_date),
+    UNIT(a_round_looks_once_per_key_under_the_most_days),
     UNIT(answers_are_asked_once_per_store_and_errors_never_kept),
 };
 
