@@ -28,7 +28,7 @@ static void look_at_store(void *baton, apr_pool_t *p, apr_time_t now, apr_time_t
     mauth_logger_t logger;
 
     if (dbd == NULL) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MAUTHNO(00112)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MAUTHNO(00115)
                      "expiry warnings: the identity store does not answer; "
                      "the uploaded certificates are looked at again tomorrow");
         return;
@@ -109,6 +109,15 @@ static int expiry_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         }
     }
     if (base_server == NULL) {
+        return OK;
+    }
+    /* warnings are not worth refusing to start for (the default is on) */
+    if (!APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, base, MAUTHNO(00116)
+                     "MAuthExpiryWarning: mod_watchdog is not loaded, so nothing warns of "
+                     "ending certificates; load it, or look with mauth-admin cert list "
+                     "--expiring DAYS");
+        base_server = NULL;
         return OK;
     }
     /* a singleton: one process warns, not every child */

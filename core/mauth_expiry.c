@@ -90,7 +90,7 @@ void mauth_store_warn_expiring(apr_pool_t *p, const apr_dbd_driver_t *driver,
     char date[APR_RFC822_DATE_LEN];
     int i, more;
 
-    if (mauth_store_certificates_expiring(p, driver, handle, prepared, deadline, &certs,
+    if (mauth_store_certificates_expiring(p, driver, handle, prepared, now, deadline, &certs,
                                           &more, &err) != MAUTH_STORE_OK) {
         mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00112",
                   "expiry warnings: the identity store failed: %s", err);
@@ -108,10 +108,10 @@ void mauth_store_warn_expiring(apr_pool_t *p, const apr_dbd_driver_t *driver,
                   apr_pstrcat(p, c->not_after <= now ? "expired " : "expires ", date, NULL));
     }
     if (more) {
+        apr_rfc822_date(date, deadline);
         mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00114",
                   "more uploaded client certificates end by %s than the %d above: "
                   "mauth-admin cert list --expiring DAYS lists them all",
-                  apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_sec(deadline)),
-                  MAUTH_STORE_EXPIRING_MAX);
+                  date, MAUTH_STORE_EXPIRING_MAX);
     }
 }

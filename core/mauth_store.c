@@ -56,7 +56,8 @@ const mauth_store_query_t mauth_store_queries[] = {
       " JOIN mauth_org o ON o.id = c.org_id"
       " LEFT JOIN mauth_user u ON u.id = c.user_id"
       " WHERE c.active <> 0 AND c.not_after <= CAST(%s AS BIGINT)"
-      " ORDER BY c.not_after, c.id"
+      " ORDER BY CASE WHEN c.not_after < CAST(%s AS BIGINT) THEN 1 ELSE 0 END,"
+      " c.not_after, c.id"
       " LIMIT " APR_STRINGIFY(MAUTH_STORE_EXPIRING_MAX) " + 1" },
     { NULL, NULL }
 };
@@ -356,18 +357,20 @@ mauth_store_status_e mauth_store_certificate_matches(apr_pool_t *p,
 
 mauth_store_status_e mauth_store_certificates_expiring(apr_pool_t *p,
         const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
-        apr_time_t deadline, apr_array_header_t **certs, int *more, const char **err)
+        apr_time_t now, apr_time_t deadline, apr_array_header_t **certs, int *more,
+        const char **err)
 {
     mauth_store_rows_t result;
     mauth_store_expiring_t *cert;
     const char **row;
-    const char *args[1];
+    const char *args[2];
     mauth_store_status_e status;
     int i;
 
     args[0] = apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_sec(deadline));
+    args[1] = apr_psprintf(p, "%" APR_TIME_T_FMT, apr_time_sec(now));
     status = select_rows(p, driver, handle, prepared, MAUTH_STORE_Q_CERTS_EXPIRING,
-                         1, args, 5, &result, err);
+                         2, args, 5, &result, err);
     if (status != MAUTH_STORE_OK) {
         return status;
     }

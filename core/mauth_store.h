@@ -65,9 +65,11 @@ typedef enum {
  *
  * MAUTH_STORE_Q_SCHEMA_VERSION  no params; returns 1 column: the version.
  *
- * MAUTH_STORE_Q_CERTS_EXPIRING  params: deadline (unix seconds)
- *   the active certificates whose validity ends by the deadline, soonest
- *   first, at most MAUTH_STORE_EXPIRING_MAX + 1 rows:
+ * MAUTH_STORE_Q_CERTS_EXPIRING  params: deadline, now (unix seconds)
+ *   the active certificates whose validity ends by the deadline: those
+ *   still valid at now first (soonest first), then those already ended, so
+ *   old leftovers never hide what is about to end; at most
+ *   MAUTH_STORE_EXPIRING_MAX + 1 rows:
  *     1 sha256  2 subject  3 username ('' when organisation-wide)
  *     4 organisation name  5 not after (unix seconds)
  */
@@ -147,12 +149,13 @@ typedef struct {
     apr_time_t not_after;
 } mauth_store_expiring_t;
 
-/* The active uploads whose validity ends by deadline (or has ended), soonest
- * first, into *certs (mauth_store_expiring_t); at most
+/* The active uploads whose validity ends by deadline (or has ended), in
+ * the query's order, into *certs (mauth_store_expiring_t); at most
  * MAUTH_STORE_EXPIRING_MAX of them, *more set when there were others. */
 mauth_store_status_e mauth_store_certificates_expiring(apr_pool_t *p,
         const apr_dbd_driver_t *driver, apr_dbd_t *handle, apr_hash_t *prepared,
-        apr_time_t deadline, apr_array_header_t **certs, int *more, const char **err);
+        apr_time_t now, apr_time_t deadline, apr_array_header_t **certs, int *more,
+        const char **err);
 
 /* Warns (MAUTH00113) of each of those ending by deadline, naming subject,
  * owner and date, MAUTH00114 when there were more, and MAUTH00112 when the

@@ -208,7 +208,8 @@ int mauth_trust_warn_expiring(apr_pool_t *p, const mauth_trust_t *t, const char 
         end = mauth_asn1_time(X509_get0_notAfter(cert));
         if (end < cert_deadline) {
             mauth_cert_info(p, cert, &info);
-            mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00110",
+            /* an ended one already refuses the chains through it */
+            mauth_log(log, end <= now ? MAUTH_LOG_ERR : MAUTH_LOG_WARNING, "MAUTH00110",
                       "CA certificate %s of %s %s %s", info.subject_dn, owner,
                       end <= now ? "expired" : "expires", date_text(p, end));
             warned++;
@@ -217,7 +218,8 @@ int mauth_trust_warn_expiring(apr_pool_t *p, const mauth_trust_t *t, const char 
     for (i = 0; i < t->crls->nelts; i++) {
         const mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
         if (crl->next_update && crl->next_update < crl_deadline) {
-            mauth_log(log, MAUTH_LOG_WARNING, "MAUTH00111",
+            mauth_log(log, crl->next_update <= now ? MAUTH_LOG_ERR : MAUTH_LOG_WARNING,
+                      "MAUTH00111",
                       "CRL of %s for %s (%s): its nextUpdate %s %s",
                       mauth_name_text(p, crl->issuer), owner,
                       crl->source, crl->next_update <= now ? "passed" : "is",

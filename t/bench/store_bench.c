@@ -312,6 +312,7 @@ static int explain(apr_pool_t *p, const char *name, const char *params)
         else if (strcmp(q->label, MAUTH_STORE_Q_CERTS_EXPIRING) == 0) {
             /* MAuthExpiryWarning's default: 30 days (once a day, a scan) */
             values[0] = apr_ltoa(p, (long)time(NULL) + 30 * 86400);
+            values[1] = apr_ltoa(p, (long)time(NULL));
         }
         else {
             values[0] = apr_psprintf(p, "'%s'", fingerprint);

@@ -198,7 +198,7 @@ UNIT_TEST(a_certificate_matches_its_user_or_its_whole_organisation_only)
     CHECK_STR(match_of(p, s, "dave", BB), "none");      /* another organisation's */
 }
 
-UNIT_TEST(expiring_lists_active_uploads_ending_by_the_deadline_soonest_first)
+UNIT_TEST(expiring_lists_active_uploads_ending_by_the_deadline_upcoming_first)
 {
     store_t *s = open_store(p);
     apr_array_header_t *certs = NULL;
@@ -209,8 +209,8 @@ UNIT_TEST(expiring_lists_active_uploads_ending_by_the_deadline_soonest_first)
     CHECK(s != NULL);
     /* only DD (ended at 1000) by 2000; CC, withdrawn, never */
     CHECK_INT(mauth_store_certificates_expiring(p, s->driver, s->handle, s->prepared,
-                                                apr_time_from_sec(2000), &certs, &more, &err),
-              MAUTH_STORE_OK);
+                                                apr_time_from_sec(2000), apr_time_from_sec(2000),
+                                                &certs, &more, &err), MAUTH_STORE_OK);
     CHECK_INT(certs->nelts, 1);
     CHECK_INT(more, 0);
     c = &APR_ARRAY_IDX(certs, 0, mauth_store_expiring_t);
@@ -218,18 +218,20 @@ UNIT_TEST(expiring_lists_active_uploads_ending_by_the_deadline_soonest_first)
     CHECK_STR(c->username, "alice");
     CHECK_STR(c->org_name, "A");
     CHECK(c->not_after == apr_time_from_sec(1000));
-    /* by 2100: DD first, then AA (alice's) and BB (the organisation's) */
+    /* by 2100: the ones still valid first, AA (alice's) and BB (the
+     * organisation's), then DD, ended, so leftovers never hide them */
     CHECK_INT(mauth_store_certificates_expiring(p, s->driver, s->handle, s->prepared,
+                                                apr_time_from_sec(2000),
                                                 apr_time_from_sec(4102444800LL), &certs,
                                                 &more, &err), MAUTH_STORE_OK);
     CHECK_INT(certs->nelts, 3);
-    CHECK_STR(APR_ARRAY_IDX(certs, 0, mauth_store_expiring_t).sha256, DD);
-    CHECK_STR(APR_ARRAY_IDX(certs, 1, mauth_store_expiring_t).sha256, AA);
-    CHECK_STR(APR_ARRAY_IDX(certs, 2, mauth_store_expiring_t).sha256, BB);
-    CHECK(APR_ARRAY_IDX(certs, 2, mauth_store_expiring_t).username == NULL);
+    CHECK_STR(APR_ARRAY_IDX(certs, 0, mauth_store_expiring_t).sha256, AA);
+    CHECK_STR(APR_ARRAY_IDX(certs, 1, mauth_store_expiring_t).sha256, BB);
+    CHECK(APR_ARRAY_IDX(certs, 1, mauth_store_expiring_t).username == NULL);
+    CHECK_STR(APR_ARRAY_IDX(certs, 2, mauth_store_expiring_t).sha256, DD);
     CHECK_INT(mauth_store_certificates_expiring(p, s->driver, s->handle, s->prepared,
-                                                apr_time_from_sec(999), &certs, &more, &err),
-              MAUTH_STORE_OK);
+                                                apr_time_from_sec(0), apr_time_from_sec(999),
+                                                &certs, &more, &err), MAUTH_STORE_OK);
     CHECK_INT(certs->nelts, 0);
 }
 
@@ -346,7 +348,7 @@ static const unit_test_t tests[] = {
     UNIT(enforced_needs_the_switch_and_the_permission_direct_or_by_profile),
     UNIT(only_a_live_session_names_its_user),
     UNIT(a_certificate_matches_its_user_or_its_whole_organisation_only),
-    UNIT(expiring_lists_active_uploads_ending_by_the_deadline_soonest_first),
+    UNIT(expiring_lists_active_uploads_ending_by_the_deadline_upcoming_first),
     UNIT(expiring_uploads_are_warned_of_with_owner_and_date),
     UNIT(a_round_looks_once_per_key_under_the_most_days),
     UNIT(answers_are_asked_once_per_store_and_errors_never_kept),
