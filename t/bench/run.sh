@@ -20,6 +20,10 @@
 #                   the best rate (other jobs on the machine only ever
 #                   lower a rate; the table shows the CPU they took)  (default 1)
 #   BENCH_DEBUG     1: print the CPU accounting of every run
+#   BENCH_VHOSTS    N: instead, the many-vhosts measurement (issue 10):
+#                   N mutual vhosts sharing one root and the largest CRL of
+#                   BENCH_SIZES, against one such vhost; start-up time and
+#                   whole-server memory (make -f Makefile.apxs bench-vhosts)
 #
 # For each CRL size ONE sandboxed httpd (ServerRoot, logs, pid file under
 # t/bench/work/; never /etc/apache2; mpm_event) serves three vhosts side by
@@ -597,6 +601,98 @@ measure_memory() {
     stop_server "$dir/run/httpd.pid"
 }
 
+# ------------------------------------------------------------ many vhosts
+
+f() { awk -v x="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, x }'; }
+div() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b == 0) print "n/a"; else printf "%.*f", d, a / b }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN { if (x == "n/a") print "n/a"; else if ((op == ">=" && x + 0 >= t) || (op == "<=" && x + 0 <= t)) print "PASS"; else print "MISS" }'; }
+
+# write_vhosts_conf DIR CRLFILE COUNT: COUNT mutual vhosts on PORT_MAUTH,
+# PORT_MAUTH + 1, ..., all with the same root and CRLs.
+write_vhosts_conf() {
+    local dir=$1 crls=$2 count=$3 i port
+    write_conf "$dir" "$crls"
+    for i in $(seq 0 $((count - 1))); do
+        port=$((PORT_MAUTH + i))
+        port_busy "$port" && die "port $port is already in use (set BENCH_PORT)"
+        cat >>"$dir/httpd.conf" <<EOF
+Listen 127.0.0.1:$port
+<VirtualHost 127.0.0.1:$port>
+    SSLEngine on
+    SSLCertificateFile "$PKI/server-chain.pem"
+    SSLCertificateKeyFile "$PKI/server.key"
+    SSLVerifyClient optional_no_ca
+    MAuthEngine on
+    MAuthRole mutual
+    MAuthCACertificateFile "$PKI/root.pem"
+    MAuthCARevocationFile "$crls"
+    MAuthCARevocationCheck chain
+    <Location />
+        MAuthRequireCertificate on
+    </Location>
+</VirtualHost>
+EOF
+    done
+}
+
+# vhosts_run CRLFILE COUNT ENTRIES -> "seconds anon_pss_kB": the time from
+# the start to the last vhost listening; the memory after every vhost
+# answered the chain with 200 (and a revoked leaf with 403 when the CRL
+# lists it) and the first and last took s_time load.
+vhosts_run() {
+    local crls=$1 count=$2 n=$3 dir="$SRVROOT/vhosts-$2-$3" t0 t1 i port st b apss
+    write_vhosts_conf "$dir" "$crls" "$count"
+    t0=$(date +%s.%N)
+    start_server "$dir"
+    for i in $(seq 1 2400); do
+        port_busy $((PORT_MAUTH + count - 1)) && break
+        sleep 0.05
+    done
+    t1=$(date +%s.%N)
+    b="$dir/logs/check"
+    for i in $(seq 0 $((count - 1))); do
+        port=$((PORT_MAUTH + i))
+        st=$(curl_status "$port" "$PKI/client-fullchain.pem" "$PKI/client.key" "$b")
+        expect_status "mod_mauth vhost $i of $count, client chain" 200 "$st" "$b"
+        if [ "$n" -gt 0 ]; then
+            st=$(curl_status "$port" "$PKI/revoked-fullchain.pem" "$PKI/revoked.key" "$b")
+            expect_status "mod_mauth vhost $i of $count, revoked leaf" 403 "$st" "$b"
+        fi
+    done
+    drive "$dir" "$PORT_MAUTH" "$MEM_SECONDS" "$CLIENTS" "mem" >/dev/null
+    drive "$dir" $((PORT_MAUTH + count - 1)) 1 "$CLIENTS" "mem-last" >/dev/null
+    sleep 1
+    read -r _ _ _ _ _ apss <<<"$(mem "$dir")"
+    if grep -E '\[(emerg|alert|crit|error)\]|segfault' "$dir/logs/error.log" >/dev/null; then
+        die "errors in $dir/logs/error.log: $(grep -E '\[(emerg|alert|crit|error)\]' "$dir/logs/error.log" | head -n 5)"
+    fi
+    stop_server "$dir/run/httpd.pid"
+    awk -v a="$t0" -v b="$t1" -v m="$apss" 'BEGIN { printf "%.2f %d\n", b - a, m }'
+}
+
+vhosts_report() {
+    local count=$1 n=0 m der t0 m0 t1 m1 tn mn r1 rn rt
+    for m in $SIZES; do [ "$m" -gt "$n" ] && n=$m; done
+    der=$(($(der_size "$CRLDIR/root-crl.pem") + $(der_size "$CRLDIR/int-crl-$n.pem")))
+    say "many vhosts: 1 and $count mutual vhosts sharing one root and a CRL of $n entries ($der bytes DER)"
+    read -r t0 m0 <<<"$(vhosts_run "$CRLDIR/crls-0.pem" 1 0)"
+    read -r t1 m1 <<<"$(vhosts_run "$CRLDIR/crls-$n.pem" 1 "$n")"
+    read -r tn mn <<<"$(vhosts_run "$CRLDIR/crls-$n.pem" "$count" "$n")"
+    r1=$(div "$(( (m1 - m0) * 1024 ))" "$der")
+    rn=$(div "$(( (mn - m0) * 1024 ))" "$der")
+    rt=$(div "$tn" "$t1")
+    echo
+    echo "Many vhosts: mutual vhosts sharing one root and one CRL of $n entries ($der bytes DER); parent + 2 children"
+    printf '%-28s %12s %14s %22s\n' "server" "start-up s" "anon PSS MB" "(PSS - empty) / DER"
+    printf '%-28s %12s %14s %22s\n' "1 vhost, empty CRL" "$t0" "$(mb "$m0")" "-"
+    printf '%-28s %12s %14s %22s\n' "1 vhost, $n entries" "$t1" "$(mb "$m1")" "$r1"
+    printf '%-28s %12s %14s %22s\n' "$count vhosts, $n entries" "$tn" "$(mb "$mn")" "$rn"
+    echo "Targets (issue 10) -- a report, not a test:"
+    echo "  $(verdict "$rn" '<=' 2)  whole-server memory for the CRL with $count vhosts <= 2 x DER: $rn x"
+    echo "  $(verdict "$rt" '<=' 2)  start-up with $count vhosts <= 2 x one vhost's: $rt x"
+}
+
 # ------------------------------------------------------------ main
 
 declare -A DER RATE_SSL RATE_MAUTH RATE_NC CONN_SSL CONN_MAUTH CONN_NC MEM_SSL MEM_MAUTH
@@ -628,6 +724,11 @@ if [ "$RUN_AS_ROOT" = 1 ] && command -v runuser >/dev/null 2>&1; then
         || die "$DOCROOT/index.html is not readable by nobody (the server's children run as nobody)"
 fi
 for n in $SIZES; do make_crls "$n"; done
+if [ "${BENCH_VHOSTS:-0}" -gt 0 ]; then
+    make_crls 0
+    vhosts_report "$BENCH_VHOSTS"
+    exit 0
+fi
 
 for n in $SIZES; do
     crls="$CRLDIR/crls-$n.pem"
@@ -673,9 +774,6 @@ done
 
 # ------------------------------------------------------------ report
 
-f() { awk -v x="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, x }'; }
-div() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b == 0) print "n/a"; else printf "%.*f", d, a / b }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 has0=0
 for n in $SIZES; do [ "$n" = 0 ] && has0=1; done
 
@@ -739,7 +837,6 @@ for n in $SIZES; do
 done
 echo
 echo "Targets (issue 2, Speed) -- a report, not a test:"
-verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN { if (x == "n/a") print "n/a"; else if ((op == ">=" && x + 0 >= t) || (op == "<=" && x + 0 <= t)) print "PASS"; else print "MISS" }'; }
 for n in $SIZES; do
     if [ "$n" = 100000 ]; then
         r=$(div "${RATE_MAUTH[$n]}" "${RATE_SSL[$n]}")
