@@ -90,8 +90,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
             }
             apr_dir_close(dir);
         }
-        qsort(names->elts, names->nelts, sizeof(const char *),
-              (int (*)(const void *, const void *))strcmp);
+        mauth_sort_paths(names);
         for (i = 0; i < names->nelts; i++) {
             state_of_file(md, p, APR_ARRAY_IDX(names, i, const char *));
         }

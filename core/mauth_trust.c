@@ -74,6 +74,17 @@ apr_status_t mauth_trust_add_roots_file(mauth_trust_t *t, const char *path, cons
     return APR_SUCCESS;
 }
 
+/* qsort hands pointers to the array's elements, themselves pointers */
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void mauth_sort_paths(apr_array_header_t *paths)
+{
+    qsort(paths->elts, paths->nelts, sizeof(const char *), compare_paths);
+}
+
 /* Calls add for every regular file in dir, in a stable order. */
 static apr_status_t for_each_file(mauth_trust_t *t, const char *dir, const char **err,
                                   apr_status_t (*add)(mauth_trust_t *, const char *,
@@ -98,8 +109,7 @@ static apr_status_t for_each_file(mauth_trust_t *t, const char *dir, const char 
         }
     }
     apr_dir_close(handle);
-    qsort(names->elts, names->nelts, sizeof(const char *),
-          (int (*)(const void *, const void *))strcmp);
+    mauth_sort_paths(names);
     for (i = 0; i < names->nelts; i++) {
         if ((rv = add(t, APR_ARRAY_IDX(names, i, const char *), err)) != APR_SUCCESS) {
             return rv;

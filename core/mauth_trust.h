@@ -25,4 +25,8 @@ struct mauth_trust {
     unsigned char id[MAUTH_TRUST_ID_LEN];
 };
 
+/* Sorts an array of file names (const char *) by name: a directory's
+ * files are read, and their state taken, in one order in every process. */
+void mauth_sort_paths(apr_array_header_t *paths);
+
 #endif /* MAUTH_TRUST_H */

@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 
 #include "mauth_refresh.h"
+#include "mauth_trust.h"
 #include "testpki.h"
 #include "unit.h"
 
@@ -230,7 +231,24 @@ UNIT_TEST(a_swap_keeps_the_old_trust_until_its_last_reader_leaves)
     CHECK_INT(mauth_trust_live_held(live), 1);
 }
 
+/* Names laid out b, a, c in memory: a sort by their addresses (what
+ * strcmp on qsort's element pointers did) keeps that order. */
+UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
+{
+    static const char buffer[] = "/d/b\0/d/a\0/d/c";
+    apr_array_header_t *names = apr_array_make(p, 3, sizeof(const char *));
+
+    APR_ARRAY_PUSH(names, const char *) = buffer;
+    APR_ARRAY_PUSH(names, const char *) = buffer + 5;
+    APR_ARRAY_PUSH(names, const char *) = buffer + 10;
+    mauth_sort_paths(names);
+    CHECK_STR(APR_ARRAY_IDX(names, 0, const char *), "/d/a");
+    CHECK_STR(APR_ARRAY_IDX(names, 1, const char *), "/d/b");
+    CHECK_STR(APR_ARRAY_IDX(names, 2, const char *), "/d/c");
+}
+
 static const unit_test_t tests[] = {
+    UNIT(a_directorys_files_are_taken_in_name_order_whatever_their_addresses),
     UNIT(a_newer_crl_makes_a_new_trust_that_revokes),
     UNIT(the_same_files_make_the_same_trust_id_in_every_process),
     UNIT(an_older_crl_is_refused),
