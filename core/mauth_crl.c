@@ -185,8 +185,9 @@ static int is_id_ce(const der_item_t *oid, unsigned char last)
 #define ID_CE_FRESHEST_CRL          0x2e
 
 /* Walks Extensions; returns 0 on bad DER, else sets *complex_why when an
- * extension calls for OpenSSL's extended CRL handling. */
-static int scan_extensions(const der_item_t *extensions, int entry,
+ * extension calls for OpenSSL's extended CRL handling and, for the CRL's
+ * own extensions (entry 0), crl's number. */
+static int scan_extensions(const der_item_t *extensions, int entry, mauth_crl_t *crl,
                            const char **complex_why)
 {
     der_reader_t list, ext;
@@ -231,12 +232,37 @@ static int scan_extensions(const der_item_t *extensions, int entry,
         else if (is_id_ce(&oid, ID_CE_FRESHEST_CRL)) {
             *complex_why = "it points to delta CRLs";
         }
-        else if (critical && !is_id_ce(&oid, ID_CE_CRL_NUMBER)
-                 && !is_id_ce(&oid, ID_CE_AUTHORITY_KEY_ID)) {
+        else if (is_id_ce(&oid, ID_CE_CRL_NUMBER)) {
+            der_reader_t in;
+            der_item_t number;
+            der_enter(&in, &field);
+            if (!der_read(&in, &number) || number.tag != DER_INTEGER || number.len == 0) {
+                return 0;
+            }
+            crl->number = number.value;
+            crl->number_len = number.len;
+        }
+        else if (critical && !is_id_ce(&oid, ID_CE_AUTHORITY_KEY_ID)) {
             *complex_why = "it has a critical extension";
         }
     }
     return 1;
+}
+
+int mauth_crl_number_cmp(const mauth_crl_t *a, const mauth_crl_t *b)
+{
+    const unsigned char *x = a->number, *y = b->number;
+    apr_size_t xl = a->number_len, yl = b->number_len;
+
+    /* CRLNumber is 0..MAX: big-endian, compared without leading zeros */
+    for (; xl > 1 && *x == 0; x++, xl--) {
+    }
+    for (; yl > 1 && *y == 0; y++, yl--) {
+    }
+    if (xl != yl) {
+        return xl < yl ? -1 : 1;
+    }
+    return memcmp(x, y, xl);
 }
 
 static apr_status_t parse_fail(const char **err, const char *why)
@@ -277,7 +303,7 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl,
         }
         if (entry.p < entry.end) {
             if (!der_read(&entry, &extensions)
-                || !scan_extensions(&extensions, 1, &crl->complex_why)) {
+                || !scan_extensions(&extensions, 1, crl, &crl->complex_why)) {
                 return parse_fail(err, "malformed entry extensions");
             }
         }
@@ -387,7 +413,7 @@ static apr_status_t parse_tbs_tail(apr_pool_t *p, mauth_crl_t *crl, der_reader_t
         }
         der_enter(&explicit, &item);
         if (!der_read(&explicit, &extensions)
-            || !scan_extensions(&extensions, 0, &crl->complex_why)) {
+            || !scan_extensions(&extensions, 0, crl, &crl->complex_why)) {
             return parse_fail(err, "malformed CRL extensions");
         }
     }

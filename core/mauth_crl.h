@@ -30,6 +30,8 @@ typedef struct {
     X509_NAME *issuer;
     apr_time_t this_update;
     apr_time_t next_update;            /* 0: none given */
+    const unsigned char *number;       /* CRLNumber's content octets, or NULL */
+    apr_size_t number_len;
     uint32_t *revoked;                 /* offsets of serial contents, sorted */
     apr_size_t revoked_count;
     /* Needs OpenSSL's full CRL machinery: indirect, delta, scoped by an
@@ -46,6 +48,9 @@ typedef struct {
                                         * (a refresh checks the next CRL of
                                         * the same issuer against it) */
 } mauth_crl_t;
+
+/* Compares two CRLs' CRLNumbers (both must have one): <0, 0, >0. */
+int mauth_crl_number_cmp(const mauth_crl_t *a, const mauth_crl_t *b);
 
 /* Parses DER (kept by reference: it must outlive the CRL).  On error returns
  * non-success with *err saying what is wrong. */

@@ -101,32 +101,15 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
 
 /* ------------------------------------------------------- the new trust */
 
-/* The CRL number, or NULL (to ASN1_INTEGER_free). */
-static ASN1_INTEGER *crl_number(const mauth_crl_t *crl)
-{
-    const unsigned char *p = crl->der;
-    X509_CRL *parsed = d2i_X509_CRL(NULL, &p, (long)crl->der_len);
-    ASN1_INTEGER *number = NULL;
-
-    if (parsed) {
-        number = X509_CRL_get_ext_d2i(parsed, NID_crl_number, NULL, NULL);
-        X509_CRL_free(parsed);
-    }
-    ERR_clear_error();
-    return number;
-}
-
 /* Whether crl may replace old's CRLs of the same issuer; else *err says why. */
 static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const char **err)
 {
     char then[APR_RFC822_DATE_LEN], now[APR_RFC822_DATE_LEN];
-    ASN1_INTEGER *number = NULL;
     int i, ok = 1;
 
     for (i = 0; ok && i < old->crls->nelts; i++) {
         mauth_crl_t *in_use = APR_ARRAY_IDX(old->crls, i, mauth_crl_t *);
         X509 *issuer;
-        ASN1_INTEGER *in_use_number;
 
         if (X509_NAME_cmp(in_use->issuer, crl->issuer) != 0) {
             continue;
@@ -140,17 +123,12 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
             ok = 0;
             break;
         }
-        if (number == NULL) {
-            number = crl_number(crl);
-        }
-        in_use_number = crl_number(in_use);
-        if (number && in_use_number && ASN1_INTEGER_cmp(number, in_use_number) < 0) {
+        if (crl->number && in_use->number && mauth_crl_number_cmp(crl, in_use) < 0) {
             *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
                                 "(a lower CRL number)", crl->source,
                                 mauth_name_text(p, crl->issuer));
             ok = 0;
         }
-        ASN1_INTEGER_free(in_use_number);
         /* the issuer's key is known once a chain through it verified its
          * CRL: the replacement must verify with the same key */
         issuer = ok ? mauth_crl_verified_issuer(in_use) : NULL;
@@ -161,7 +139,6 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
         }
         X509_free(issuer);
     }
-    ASN1_INTEGER_free(number);
     return ok;
 }
 

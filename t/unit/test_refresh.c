@@ -142,6 +142,31 @@ UNIT_TEST(an_older_crl_is_refused)
     CHECK_CONTAINS(err, w.crls);
 }
 
+/* The CRL in use has number 1; numbers of several octets, one with the
+ * leading zero DER needs (255 is 00 FF), compare by value. */
+UNIT_TEST(a_crl_with_a_lower_number_is_refused_a_higher_one_taken)
+{
+    world_t w;
+    mauth_trust_t *old, *t = NULL, *t2 = NULL, *t3 = NULL;
+    const char *err = NULL;
+
+    world_make(p, &w);
+    old = build(p, &w);
+    CHECK_MSG(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                         .this_update = TP_NOW - 60,
+                                                         .number = 256},
+                           &t, &err) == APR_SUCCESS, "rebuild: %s", err);
+    CHECK(rebuild_with(p, &w, t, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                   .this_update = TP_NOW - 30,
+                                                   .number = 255},
+                       &t2, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "a lower CRL number");
+    CHECK_MSG(rebuild_with(p, &w, t, &(tp_crl_opts_t){.issuer = &w.inter,
+                                                       .this_update = TP_NOW - 30,
+                                                       .number = 65536},
+                           &t3, &err) == APR_SUCCESS, "rebuild: %s", err);
+}
+
 UNIT_TEST(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused)
 {
     world_t w;
@@ -252,6 +277,7 @@ static const unit_test_t tests[] = {
     UNIT(a_newer_crl_makes_a_new_trust_that_revokes),
     UNIT(the_same_files_make_the_same_trust_id_in_every_process),
     UNIT(an_older_crl_is_refused),
+    UNIT(a_crl_with_a_lower_number_is_refused_a_higher_one_taken),
     UNIT(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused),
     UNIT(a_root_crl_with_a_bad_signature_or_garbage_is_refused),
     UNIT(a_swap_keeps_the_old_trust_until_its_last_reader_leaves),

@@ -241,7 +241,7 @@ X509_CRL *tp_crl_new(apr_pool_t *p, const tp_crl_opts_t *o)
         ASN1_TIME_free(t);
     }
     number = ASN1_INTEGER_new();
-    need(number && ASN1_INTEGER_set(number, 1)
+    need(number && ASN1_INTEGER_set(number, o->number ? o->number : 1)
          && X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, 0), "crlNumber");
     ASN1_INTEGER_free(number);
     tp_crl_add_ext(crl, o->issuer, NID_authority_key_identifier, "keyid");

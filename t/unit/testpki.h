@@ -68,6 +68,7 @@ typedef struct {
     time_t this_update;               /* 0: TP_NOW - 1 hour */
     time_t next_update;               /* 0: TP_NOW + 7 days; -1: none */
     X509 *const *revoked;             /* NULL-terminated; NULL: none */
+    long number;                      /* CRLNumber; 0: 1 */
 } tp_crl_opts_t;
 
 /* An unsigned CRL (v2, CRL number, authority key id) for the steps below. */
