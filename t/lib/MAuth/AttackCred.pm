@@ -43,37 +43,12 @@ sub vhost_label { $_[0] eq $M ? 'mutual vhost without a certificate' : 'standard
 sub attack_plan {
     my $tests = shift;
     my $cfg = Apache::Test::config();
-    my $why;
-    if (MAuth::Store::store_driver() eq '' || ($ENV{MAUTH_TEST_DBD_PARAMS} // '') eq '') {
-        $why = 'MAUTH_TEST_DBD_DRIVER/MAUTH_TEST_DBD_PARAMS not set: run sh t/run-all.sh';
-    }
-    elsif (!-x MAuth::Store::admin_bin()) {
-        $why = MAuth::Store::admin_bin() . ' not built: make -f Makefile.apxs tools';
-    }
-    elsif (grep { !$cfg->{vhosts}->{$_} } $M, $S, $ECHO) {
+    my $why = MAuth::Store::store_unready();
+    if (!$why && grep { !$cfg->{vhosts}->{$_} } $M, $S, $ECHO) {
         $why = 'attack vhosts missing from the configuration (t/conf/attack-cred.conf.in)';
     }
-    else {
-        my ($sock, $err) = MAuth::Test::open_tls(vhost => $S);
-        if ($sock) {
-            $sock->close(SSL_no_shutdown => 1);
-        }
-        else {
-            $why = "attack vhosts are not listening (mod_dbd not loaded? "
-                 . "MAUTH_TEST_LIBEXECDIR unset?): $err";
-        }
-    }
-    if ($why) {
-        Test::More::plan(skip_all => $why);
-        exit 0;
-    }
-    my $runlog = MAuth::Store::runlog();
-    unless (-e $runlog) {
-        open my $fh, '>>', $runlog or die "$runlog: $!";
-        close $fh;
-    }
-    chmod 0666, $runlog;
-    Test::More::plan(tests => $tests);
+    $why ||= MAuth::Store::not_listening($S, 'attack');
+    MAuth::Store::plan_store_tests($tests, $why);
 }
 
 # attack_users('stem') -> {enforced, org, plain, other, etok, ptok, otok}:

@@ -65,51 +65,57 @@ sub admin_bin { top_dir() . '/build/mauth-admin' }
 
 sub runlog { t_dir() . '/logs/identity-runs.log' }
 
-# identity_plan(N): plans N tests, or skips the file with the reason the
-# identity tests cannot run here.  Also makes the run log and the password
-# file the vhosts use.
-sub identity_plan {
-    my ($tests, %a) = @_;
-    my $why;
-    my $cfg = Apache::Test::config();
-    if (store_driver() eq '' || store_params() eq '') {
-        $why = 'MAUTH_TEST_DBD_DRIVER/MAUTH_TEST_DBD_PARAMS not set: run sh t/run-all.sh';
+# store_unready() -> why the store tests cannot run here, or undef: the
+# environment t/run-all.sh sets and the admin tool.
+sub store_unready {
+    if (store_driver() eq '' || ($ENV{MAUTH_TEST_DBD_PARAMS} // '') eq '') {
+        return 'MAUTH_TEST_DBD_DRIVER/MAUTH_TEST_DBD_PARAMS not set: run sh t/run-all.sh';
     }
-    elsif (!-x admin_bin()) {
-        $why = admin_bin() . ' not built: make -f Makefile.apxs tools';
-    }
-    elsif (!$cfg->{vhosts}->{identity_mutual} || !$cfg->{vhosts}->{identity_standard}) {
-        $why = 'identity vhosts missing from the configuration';
-    }
-    elsif ($a{errors} && ($ENV{MAUTH_TEST_DBD_PARAMS_ERRORS} // '') eq '') {
-        $why = 'MAUTH_TEST_DBD_PARAMS_ERRORS (the failure tests\' store) not set: '
-             . 'run sh t/run-all.sh';
-    }
-    elsif ($a{driver} && store_driver() ne $a{driver}) {
-        $why = "needs the $a{driver} store (this run uses " . store_driver() . ')';
-    }
-    else {
-        my ($sock, $err) = MAuth::Test::open_tls(vhost => 'identity_standard');
-        if ($sock) {
-            $sock->close(SSL_no_shutdown => 1);
-        }
-        else {
-            $why = "identity vhosts are not listening (mod_dbd not loaded? "
-                 . "MAUTH_TEST_LIBEXECDIR unset?): $err";
-        }
-    }
+    return -x admin_bin() ? undef : admin_bin() . ' not built: make -f Makefile.apxs tools';
+}
+
+# not_listening(VHOST, WHAT) -> why WHAT's vhosts do not answer, or undef.
+sub not_listening {
+    my ($vhost, $what) = @_;
+    my ($sock, $err) = MAuth::Test::open_tls(vhost => $vhost);
+    return "$what vhosts are not listening (mod_dbd not loaded? "
+         . "MAUTH_TEST_LIBEXECDIR unset?): $err" unless $sock;
+    $sock->close(SSL_no_shutdown => 1);
+    return undef;
+}
+
+# plan_store_tests(N, WHY): skips the file saying WHY when there is one,
+# else makes the run log the back end writes and plans N tests.
+sub plan_store_tests {
+    my ($tests, $why) = @_;
     if ($why) {
         Test::More::plan(skip_all => $why);
         exit 0;
     }
-    for my $file (runlog()) {
-        unless (-e $file) {
-            open my $fh, '>>', $file or die "$file: $!";
-            close $fh;
-        }
-        chmod 0666, $file;
+    my $file = runlog();
+    unless (-e $file) {
+        open my $fh, '>>', $file or die "$file: $!";
+        close $fh;
     }
+    chmod 0666, $file;
     Test::More::plan(tests => $tests);
+}
+
+# identity_plan(N): plans N tests, or skips the file with the reason the
+# identity tests cannot run here.
+sub identity_plan {
+    my ($tests, %a) = @_;
+    my $vhosts = Apache::Test::config()->{vhosts};
+    my $why = store_unready();
+    $why ||= 'identity vhosts missing from the configuration'
+        unless $vhosts->{identity_mutual} && $vhosts->{identity_standard};
+    $why ||= 'MAUTH_TEST_DBD_PARAMS_ERRORS (the failure tests\' store) not set: '
+           . 'run sh t/run-all.sh'
+        if $a{errors} && ($ENV{MAUTH_TEST_DBD_PARAMS_ERRORS} // '') eq '';
+    $why ||= "needs the $a{driver} store (this run uses " . store_driver() . ')'
+        if $a{driver} && store_driver() ne $a{driver};
+    $why ||= not_listening('identity_standard', 'identity');
+    plan_store_tests($tests, $why);
 }
 
 # ------------------------------------------------------------ admin tool
