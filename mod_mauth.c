@@ -16,6 +16,7 @@
 #include "ap_config.h"
 #include "http_request.h"
 #include "util_cfgtree.h"
+#include "unixd.h"
 
 /* --------------------------------------------------------------- start-up */
 
@@ -108,10 +109,10 @@ static mauth_trusts_t *trusts;
 /* The trust a mutual vhost's settings describe, built by the core's one
  * builder (mauth-admin's too) and shared by vhosts configured alike. */
 static apr_status_t attach_trust(server_rec *s, mauth_server_conf_t *sc,
-                                 const unsigned char *generation)
+                                 const unsigned char *generation, const char *crl_cache_dir)
 {
     mauth_trust_spec_t spec = {sc->ca_file, sc->ca_path, sc->crl_file, sc->crl_path,
-                               sc->crl_check, sc->verify_depth, generation};
+                               sc->crl_check, sc->verify_depth, generation, crl_cache_dir};
     mauth_logger_t logger;
     const char *err = NULL, *what = NULL;
     unsigned char state[MAUTH_FILES_STATE_LEN];
@@ -206,10 +207,35 @@ static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
     return 1;
 }
 
+/* Where the CRLs' one shared copy lives (see mauth_crl_read_file): under
+ * DefaultRuntimeDir, owned by the children's user, who write it when a
+ * refresh reads a new CRL.  NULL (each process keeps its own copy, with a
+ * warning) when it cannot be made. */
+static const char *crl_cache_dir(apr_pool_t *pconf, server_rec *base)
+{
+    const char *dir = ap_runtime_dir_relative(pconf, "mauth-crl");
+    apr_status_t rv = apr_dir_make(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                                        | APR_FPROT_UEXECUTE, pconf);
+
+    if ((rv == APR_SUCCESS || APR_STATUS_IS_EEXIST(rv)) && geteuid() == 0
+        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+        rv = errno;
+    }
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, base, MAUTHNO(00140)
+                     "cannot make the CRL directory %s: every process keeps a copy "
+                     "of each CRL of its own", dir);
+        return NULL;
+    }
+    return dir;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *base)
 {
     unsigned char generation[MAUTH_GENERATION_LEN];
+    const char *crl_dir = NULL;
+    int crl_dir_made = 0;
     server_rec *s;
 
     /* each load of the configuration (a graceful restart) is a generation
@@ -227,8 +253,11 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         if (!mauth_is_mutual(sc)) {
             continue;
         }
+        if ((sc->crl_file || sc->crl_path) && !crl_dir_made++) {
+            crl_dir = crl_cache_dir(pconf, base);
+        }
         if (!check_mutual_vhost(s, sc)
-            || attach_trust(s, sc, generation) != APR_SUCCESS) {
+            || attach_trust(s, sc, generation, crl_dir) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

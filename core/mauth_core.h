@@ -165,6 +165,9 @@ typedef struct {
     int depth;                         /* -1 (any value not above 0):
                                         * MAUTH_DEFAULT_VERIFY_DEPTH */
     const unsigned char *generation;   /* MAUTH_GENERATION_LEN bytes, or NULL */
+    const char *crl_cache_dir;         /* where CRLs are kept to be shared by
+                                        * processes (mauth_crl_read_file), or
+                                        * NULL: in the trust's memory */
 } mauth_trust_spec_t;
 
 /* The one trust builder of the module and of mauth-admin: roots, CRLs,

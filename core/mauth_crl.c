@@ -13,12 +13,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE             /* qsort_r */
 #endif
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <apr_file_io.h>
 #include <apr_strings.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -271,14 +269,39 @@ static apr_status_t parse_fail(const char **err, const char *why)
     return APR_EINVAL;
 }
 
-/* Reads the revokedCertificates list into offsets. */
-static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl,
-                                  const der_item_t *list, const char **err)
+/* Whether a given index can be used: its offsets point at INTEGER serials
+ * inside list, in ascending order (the binary search relies on both). */
+static int given_index_fits(const mauth_crl_t *crl, const der_item_t *list,
+                            const uint32_t *offsets, apr_size_t count)
+{
+    apr_size_t i, first = (apr_size_t)(list->value - crl->der) + 1;
+    apr_size_t end = (apr_size_t)(list->value + list->len - crl->der);
+
+    for (i = 0; i < count; i++) {
+        const unsigned char *bytes;
+        apr_size_t len;
+        if (offsets[i] < first || offsets[i] >= end || crl->der[offsets[i] - 1] != DER_INTEGER
+            || (crl->der[offsets[i]] & 0x80)) {
+            return 0;                 /* entries' serials are short-form (<= 126) */
+        }
+        serial_at(crl->der, offsets[i], &bytes, &len);
+        if ((apr_size_t)(bytes + len - crl->der) > end
+            || (i > 0 && offset_compare(&offsets[i - 1], &offsets[i], (void *)crl->der) > 0)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Reads the revokedCertificates list: counts and checks the entries, then
+ * fills and sorts the offsets where index says (or takes the given ones). */
+static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_item_t *list,
+                                  const mauth_crl_index_t *index, const char **err)
 {
     der_reader_t entries, entry;
     der_item_t item, serial, when, extensions;
-    apr_size_t count = 0, n = 0;
-    uint32_t *offsets;
+    apr_size_t count = 0;
+    uint32_t *offsets = NULL;
 
     if (crl->der_len > UINT32_MAX) {
         return parse_fail(err, "CRL is larger than 4 GB");
@@ -288,12 +311,6 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl,
         if (!der_read(&entries, &item) || item.tag != DER_SEQUENCE) {
             return parse_fail(err, "malformed revoked certificate entry");
         }
-        count++;
-    }
-    offsets = apr_palloc(p, count * sizeof(*offsets) + 1);
-    der_enter(&entries, list);
-    while (entries.p < entries.end) {
-        der_read(&entries, &item);
         der_enter(&entry, &item);
         if (!der_read(&entry, &serial) || serial.tag != DER_INTEGER
             || serial.len == 0 || serial.len > 126
@@ -301,17 +318,38 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl,
             || (when.tag != DER_UTCTIME && when.tag != DER_GENERALIZED)) {
             return parse_fail(err, "malformed revoked certificate entry");
         }
-        if (entry.p < entry.end) {
-            if (!der_read(&entry, &extensions)
-                || !scan_extensions(&extensions, 1, crl, &crl->complex_why)) {
-                return parse_fail(err, "malformed entry extensions");
-            }
+        if (entry.p < entry.end
+            && (!der_read(&entry, &extensions)
+                || !scan_extensions(&extensions, 1, crl, &crl->complex_why))) {
+            return parse_fail(err, "malformed entry extensions");
         }
-        offsets[n++] = (uint32_t)(serial.start + 1 - crl->der);
+        if (offsets) {
+            offsets[count] = (uint32_t)(serial.start + 1 - crl->der);
+        }
+        count++;
+        if (entries.p == entries.end && offsets == NULL && index->how != MAUTH_CRL_INDEX_COUNT
+            && index->how != MAUTH_CRL_INDEX_GIVEN) {
+            /* counted: now fill, from the first entry again */
+            if (index->how == MAUTH_CRL_INDEX_INTO && index->count < count) {
+                return parse_fail(err, "CRL has more entries than its index has room for");
+            }
+            offsets = index->how == MAUTH_CRL_INDEX_INTO
+                      ? index->at : apr_palloc(p, count * sizeof(*offsets) + 1);
+            der_enter(&entries, list);
+            count = 0;
+        }
     }
-    qsort_r(offsets, count, sizeof(*offsets), offset_compare, (void *)crl->der);
-    crl->revoked = offsets;
     crl->revoked_count = count;
+    if (index->how == MAUTH_CRL_INDEX_GIVEN) {
+        if (index->count != count || !given_index_fits(crl, list, index->at, count)) {
+            return parse_fail(err, "its index does not match it");
+        }
+        offsets = index->at;
+    }
+    if (offsets && index->how != MAUTH_CRL_INDEX_GIVEN) {
+        qsort_r(offsets, count, sizeof(*offsets), offset_compare, (void *)crl->der);
+    }
+    crl->revoked = offsets;
     return APR_SUCCESS;
 }
 
@@ -390,7 +428,7 @@ static apr_status_t parse_tbs_head(apr_pool_t *p, mauth_crl_t *crl, der_reader_t
 
 /* revokedCertificates and crlExtensions, up to the end of the TBSCertList. */
 static apr_status_t parse_tbs_tail(apr_pool_t *p, mauth_crl_t *crl, der_reader_t *tbs,
-                                   const char **err)
+                                   const mauth_crl_index_t *index, const char **err)
 {
     der_item_t item, extensions;
     der_reader_t explicit;
@@ -400,12 +438,12 @@ static apr_status_t parse_tbs_tail(apr_pool_t *p, mauth_crl_t *crl, der_reader_t
         if (!der_read(tbs, &item)) {
             return parse_fail(err, "malformed revoked certificates");
         }
-        if ((rv = index_revoked(p, crl, &item, err)) != APR_SUCCESS) {
+        if ((rv = index_revoked(p, crl, &item, index, err)) != APR_SUCCESS) {
             return rv;
         }
     }
-    else {
-        crl->revoked = apr_palloc(p, sizeof(uint32_t));
+    else if (index->how == MAUTH_CRL_INDEX_GIVEN && index->count != 0) {
+        return parse_fail(err, "its index does not match it");
     }
     if (der_peek_tag(tbs) == DER_CRL_EXTENSIONS) {
         if (!der_read(tbs, &item)) {
@@ -444,6 +482,15 @@ static apr_status_t check_signature_scheme(mauth_crl_t *crl, const char **err)
 apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t len,
                              const char *source, mauth_crl_t **out, const char **err)
 {
+    static const mauth_crl_index_t in_pool = {MAUTH_CRL_INDEX_POOL, NULL, 0};
+
+    return mauth_crl_parse_indexed(p, der, len, source, &in_pool, out, err);
+}
+
+apr_status_t mauth_crl_parse_indexed(apr_pool_t *p, const unsigned char *der, apr_size_t len,
+                                     const char *source, const mauth_crl_index_t *index,
+                                     mauth_crl_t **out, const char **err)
+{
     mauth_crl_t *crl = apr_pcalloc(p, sizeof(*crl));
     der_item_t tbs_item;
     der_reader_t tbs;
@@ -457,7 +504,7 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
     }
     der_enter(&tbs, &tbs_item);
     if ((rv = parse_tbs_head(p, crl, &tbs, err)) != APR_SUCCESS
-        || (rv = parse_tbs_tail(p, crl, &tbs, err)) != APR_SUCCESS
+        || (rv = parse_tbs_tail(p, crl, &tbs, index, err)) != APR_SUCCESS
         || (rv = check_signature_scheme(crl, err)) != APR_SUCCESS) {
         return rv;
     }
@@ -466,92 +513,6 @@ apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t
     }
     *out = crl;
     return APR_SUCCESS;
-}
-
-static apr_status_t free_der(void *data)
-{
-    OPENSSL_free(data);
-    return APR_SUCCESS;
-}
-
-/* Takes over one CRL's DER (OPENSSL_malloc'd, freed with the pool) and
- * indexes it.  Keeping the decoded buffer rather than copying it into the
- * pool keeps a large CRL's memory at its DER size plus the index. */
-static apr_status_t add_der(apr_pool_t *p, unsigned char *der, long len,
-                            const char *path, apr_array_header_t *crls, const char **err)
-{
-    mauth_crl_t *crl;
-    apr_status_t rv;
-
-    apr_pool_cleanup_register(p, der, free_der, apr_pool_cleanup_null);
-    rv = mauth_crl_parse(p, der, (apr_size_t)len, path, &crl, err);
-    if (rv == APR_SUCCESS) {
-        APR_ARRAY_PUSH(crls, mauth_crl_t *) = crl;
-    }
-    return rv;
-}
-
-apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
-                                 apr_array_header_t *crls, const char **err)
-{
-    BIO *bio = BIO_new_file(path, "rb");
-    char *name = NULL, *header = NULL;
-    unsigned char *data = NULL;
-    long len;
-    int found = 0;
-    apr_status_t rv = APR_SUCCESS;
-    const char *why = NULL;
-
-    if (bio == NULL) {
-        *err = apr_psprintf(p, "cannot read %s", path);
-        return APR_ENOENT;
-    }
-    while (rv == APR_SUCCESS && PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
-        if (strcmp(name, PEM_STRING_X509_CRL) == 0) {
-            rv = add_der(p, data, len, path, crls, &why);
-            data = NULL;
-            found++;
-        }
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-    }
-    if (rv == APR_SUCCESS && found > 0 && !mauth_pem_ended_cleanly()) {
-        why = "a PEM block after the last good CRL does not decode";
-        rv = APR_EINVAL;
-    }
-    ERR_clear_error();
-    if (rv == APR_SUCCESS && found == 0) {
-        /* not PEM: the whole file may be one DER CRL */
-        apr_file_t *file;
-        apr_finfo_t info;
-        unsigned char *der;
-        apr_size_t size;
-        if (apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p) != APR_SUCCESS
-            || apr_file_info_get(&info, APR_FINFO_SIZE, file) != APR_SUCCESS) {
-            BIO_free(bio);
-            *err = apr_psprintf(p, "cannot read %s", path);
-            return APR_ENOENT;
-        }
-        size = (apr_size_t)info.size;
-        der = size ? OPENSSL_malloc(size) : NULL;
-        if (der == NULL || apr_file_read_full(file, der, size, NULL) != APR_SUCCESS
-            || size > LONG_MAX) {
-            OPENSSL_free(der);
-            why = "no CRL found (neither PEM nor DER)";
-            rv = APR_EINVAL;
-        }
-        else if (add_der(p, der, (long)size, path, crls, &why) != APR_SUCCESS) {
-            why = "no CRL found (neither PEM nor DER)";
-            rv = APR_EINVAL;
-        }
-        apr_file_close(file);
-    }
-    BIO_free(bio);
-    if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: %s", path, why);
-    }
-    return rv;
 }
 
 int mauth_pem_ended_cleanly(void)

@@ -57,8 +57,34 @@ int mauth_crl_number_cmp(const mauth_crl_t *a, const mauth_crl_t *b);
 apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t len,
                              const char *source, mauth_crl_t **crl, const char **err);
 
-/* Reads every CRL (PEM or DER) in a file. */
-apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path,
+/* Where the sorted offsets of the revoked serials come from. */
+typedef enum {
+    MAUTH_CRL_INDEX_POOL,              /* built in the pool */
+    MAUTH_CRL_INDEX_COUNT,             /* only counted: revoked_count set, revoked NULL */
+    MAUTH_CRL_INDEX_INTO,              /* built into at, which has room for count */
+    MAUTH_CRL_INDEX_GIVEN              /* at holds count offsets built before: checked
+                                        * against the DER (in range, sorted), used */
+} mauth_crl_index_how_e;
+
+typedef struct {
+    mauth_crl_index_how_e how;
+    uint32_t *at;
+    apr_size_t count;
+} mauth_crl_index_t;
+
+/* mauth_crl_parse with the index where index says. */
+apr_status_t mauth_crl_parse_indexed(apr_pool_t *p, const unsigned char *der, apr_size_t len,
+                                     const char *source, const mauth_crl_index_t *index,
+                                     mauth_crl_t **crl, const char **err);
+
+/*
+ * Reads every CRL (PEM or DER) in a file.  Without cache_dir, the DER and
+ * the index are kept in memory of p.  With it, they are kept in a file of
+ * that directory named by the path and the content (built there once, by
+ * whichever process reads that content first) and mapped read-only: every
+ * process reading the same CRL shares one copy, in the page cache.
+ */
+apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path, const char *cache_dir,
                                  apr_array_header_t *crls, const char **err);
 
 /* After reading PEM blocks until none is left: whether the reading stopped

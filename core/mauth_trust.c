@@ -129,7 +129,7 @@ apr_status_t mauth_trust_add_roots_path(mauth_trust_t *t, const char *dir, const
 
 apr_status_t mauth_trust_add_crl_file(mauth_trust_t *t, const char *path, const char **err)
 {
-    return mauth_crl_read_file(t->pool, path, t->crls, err);
+    return mauth_crl_read_file(t->pool, path, t->crl_cache_dir, t->crls, err);
 }
 
 apr_status_t mauth_trust_add_crl_path(mauth_trust_t *t, const char *dir, const char **err)
@@ -374,6 +374,7 @@ apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
         return APR_EINVAL;
     }
     t = mauth_trust_create(p);
+    t->crl_cache_dir = spec->crl_cache_dir;
     if (spec->generation) {
         mauth_trust_set_generation(t, spec->generation);
     }

@@ -21,6 +21,7 @@ struct mauth_trust {
     mauth_crl_check_e crl_check;
     int depth;                         /* mod_ssl's meaning: the root's index */
     int extended_crls;                 /* hand CRLs to OpenSSL */
+    const char *crl_cache_dir;         /* the spec's, or NULL */
     unsigned char generation[MAUTH_GENERATION_LEN];
     unsigned char id[MAUTH_TRUST_ID_LEN];
 };

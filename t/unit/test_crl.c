@@ -8,9 +8,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <apr_file_info.h>
+#include <apr_file_io.h>
 #include <apr_strings.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
@@ -153,41 +156,56 @@ UNIT_TEST(parses_crl_with_one_entry)
     CHECK(!mauth_crl_lists(crl, other.cert));
 }
 
-UNIT_TEST(finds_every_one_of_50000_random_serials_and_no_other)
+/* How many of the COUNT serials of seed 1 crl misses, and how many of
+ * seed 2 (never listed) it lists. */
+static void count_misses(const mauth_crl_t *crl, apr_size_t count, apr_size_t *missed,
+                         apr_size_t *extra)
 {
-    enum { COUNT = 50000 };
-    tp_id_t issuer = tp_root(p, "Big CRL Issuer");
-    X509_CRL *x = tp_crl_new(p, &(tp_crl_opts_t){.issuer = &issuer});
     X509 *probe = X509_new();
-    apr_size_t len, i, missed = 0, extra = 0;
-    unsigned char *der;
-    mauth_crl_t *crl;
-    const char *err;
+    apr_size_t i;
 
-    for (rng_seed(1), i = 0; i < COUNT; i++) {
+    *missed = *extra = 0;
+    for (rng_seed(1), i = 0; i < count; i++) {
+        ASN1_INTEGER *serial = random_serial(1);
+        X509_set_serialNumber(probe, serial);
+        *missed += !mauth_crl_lists(crl, probe);
+        ASN1_INTEGER_free(serial);
+    }
+    for (rng_seed(2), i = 0; i < count; i++) {
+        ASN1_INTEGER *serial = random_serial(0);
+        X509_set_serialNumber(probe, serial);
+        *extra += mauth_crl_lists(crl, probe);
+        ASN1_INTEGER_free(serial);
+    }
+    X509_free(probe);
+}
+
+/* A CRL of count random serials (seed 1) signed by issuer. */
+static X509_CRL *random_crl(apr_pool_t *p, tp_id_t *issuer, apr_size_t count)
+{
+    X509_CRL *x = tp_crl_new(p, &(tp_crl_opts_t){.issuer = issuer});
+    apr_size_t i;
+
+    for (rng_seed(1), i = 0; i < count; i++) {
         ASN1_INTEGER *serial = random_serial(1);
         tp_crl_revoke_serial(x, serial);
         ASN1_INTEGER_free(serial);
     }
-    tp_crl_sign(x, issuer.key);
-    der = tp_crl_der(p, x, &len);
-    if (!parse(p, der, len, &crl, &err)) {
-        X509_free(probe);
-        CHECK_MSG(0, "%s", err);
-    }
-    for (rng_seed(1), i = 0; i < COUNT; i++) {
-        ASN1_INTEGER *serial = random_serial(1);
-        X509_set_serialNumber(probe, serial);
-        missed += !mauth_crl_lists(crl, probe);
-        ASN1_INTEGER_free(serial);
-    }
-    for (rng_seed(2), i = 0; i < COUNT; i++) {
-        ASN1_INTEGER *serial = random_serial(0);
-        X509_set_serialNumber(probe, serial);
-        extra += mauth_crl_lists(crl, probe);
-        ASN1_INTEGER_free(serial);
-    }
-    X509_free(probe);
+    tp_crl_sign(x, issuer->key);
+    return x;
+}
+
+UNIT_TEST(finds_every_one_of_50000_random_serials_and_no_other)
+{
+    enum { COUNT = 50000 };
+    tp_id_t issuer = tp_root(p, "Big CRL Issuer");
+    apr_size_t len, missed, extra;
+    unsigned char *der = tp_crl_der(p, random_crl(p, &issuer, COUNT), &len);
+    mauth_crl_t *crl;
+    const char *err;
+
+    CHECK_MSG(parse(p, der, len, &crl, &err), "%s", err);
+    count_misses(crl, COUNT, &missed, &extra);
     CHECK_INT(crl->revoked_count, COUNT);
     CHECK_INT(missed, 0);
     CHECK_INT(extra, 0);
@@ -765,40 +783,242 @@ UNIT_TEST(signature_with_unused_bits_loads_but_never_verifies)
 
 /* ------------------------------------------------------------- files */
 
+/* Every file test runs twice: CRLs kept in memory, and through a cache
+ * directory (a shared file per CRL file). */
+static const char *cache_dirs(apr_pool_t *p, int mode)
+{
+    return mode ? tp_tmpdir(p) : NULL;
+}
+
 UNIT_TEST(reads_der_file_and_pem_file_with_several_crls)
 {
     tp_id_t a = tp_root(p, "CA A"), b = tp_root(p, "CA B");
     X509_CRL *ca = tp_crl(p, &(tp_crl_opts_t){.issuer = &a});
     X509_CRL *cb = tp_crl(p, &(tp_crl_opts_t){.issuer = &b});
     const char *dir = tp_tmpdir(p), *err = NULL;
-    apr_array_header_t *crls = apr_array_make(p, 2, sizeof(mauth_crl_t *));
     const char *der_path = tp_write_crls(p, dir, "a.crl", 1, ca, NULL);
     const char *pem_path = tp_write_crls(p, dir, "ab.pem", 0, ca, cb, NULL);
+    int mode;
 
-    CHECK_MSG(mauth_crl_read_file(p, der_path, crls, &err) == APR_SUCCESS, "%s", err);
-    CHECK_INT(crls->nelts, 1);
-    CHECK_STR(APR_ARRAY_IDX(crls, 0, mauth_crl_t *)->source, der_path);
-    CHECK_MSG(mauth_crl_read_file(p, pem_path, crls, &err) == APR_SUCCESS, "%s", err);
-    CHECK_INT(crls->nelts, 3);
-    CHECK(X509_NAME_cmp(APR_ARRAY_IDX(crls, 2, mauth_crl_t *)->issuer,
-                        X509_get_subject_name(b.cert)) == 0);
+    for (mode = 0; mode < 2; mode++) {
+        const char *cache = cache_dirs(p, mode);
+        apr_array_header_t *crls = apr_array_make(p, 2, sizeof(mauth_crl_t *));
+        CHECK_MSG(mauth_crl_read_file(p, der_path, cache, crls, &err) == APR_SUCCESS,
+                  "%s", err);
+        CHECK_INT(crls->nelts, 1);
+        CHECK_STR(APR_ARRAY_IDX(crls, 0, mauth_crl_t *)->source, der_path);
+        CHECK_MSG(mauth_crl_read_file(p, pem_path, cache, crls, &err) == APR_SUCCESS,
+                  "%s", err);
+        CHECK_INT(crls->nelts, 3);
+        CHECK(X509_NAME_cmp(APR_ARRAY_IDX(crls, 2, mauth_crl_t *)->issuer,
+                            X509_get_subject_name(b.cert)) == 0);
+        CHECK(mauth_crl_signed_by(APR_ARRAY_IDX(crls, 2, mauth_crl_t *), b.cert));
+    }
 }
 
 UNIT_TEST(file_with_certificates_only_is_no_crl)
 {
     tp_id_t a = tp_root(p, "CA A");
     const char *dir = tp_tmpdir(p), *err = NULL;
-    apr_array_header_t *crls = apr_array_make(p, 2, sizeof(mauth_crl_t *));
-    const char *path = tp_write_certs(p, dir, "a.pem", a.cert, NULL);
+    const char *pem = tp_write_certs(p, dir, "a.pem", a.cert, NULL);
     apr_size_t len;
     unsigned char *der = tp_cert_der(p, a.cert, &len);
+    const char *der_path = tp_write_file(p, dir, "a.der", der, len);
+    int mode;
 
-    CHECK(mauth_crl_read_file(p, path, crls, &err) != APR_SUCCESS);
-    CHECK_CONTAINS(err, path);
-    CHECK_CONTAINS(err, "no CRL");
-    path = tp_write_file(p, dir, "a.der", der, len);
-    CHECK(mauth_crl_read_file(p, path, crls, &err) != APR_SUCCESS);
-    CHECK_CONTAINS(err, path);
+    for (mode = 0; mode < 2; mode++) {
+        const char *cache = cache_dirs(p, mode);
+        apr_array_header_t *crls = apr_array_make(p, 2, sizeof(mauth_crl_t *));
+        CHECK(mauth_crl_read_file(p, pem, cache, crls, &err) != APR_SUCCESS);
+        CHECK_CONTAINS(err, pem);
+        CHECK_CONTAINS(err, "no CRL");
+        CHECK(mauth_crl_read_file(p, der_path, cache, crls, &err) != APR_SUCCESS);
+        CHECK_CONTAINS(err, der_path);
+        CHECK_INT(crls->nelts, 0);
+    }
+}
+
+/* PEM as people keep it: explanatory text before a block, CRLF line ends,
+ * certificates beside the CRLs; and as it breaks: no END line, a damaged
+ * line, an empty file. */
+UNIT_TEST(reads_pem_as_found_and_refuses_broken_pem)
+{
+    tp_id_t a = tp_root(p, "CA A");
+    X509_CRL *ca = tp_crl(p, &(tp_crl_opts_t){.issuer = &a});
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    BIO *mem = BIO_new(BIO_s_mem());
+    char *pem, *crlf, *c;
+    long len;
+    apr_size_t i;
+    int mode;
+
+    PEM_write_bio_X509(mem, a.cert);
+    PEM_write_bio_X509_CRL(mem, ca);
+    len = BIO_get_mem_data(mem, &pem);
+    pem = apr_pstrcat(p, "Certificate Revocation List (CRL):\n  text first\n",
+                      apr_pstrmemdup(p, pem, (apr_size_t)len), NULL);
+    BIO_free(mem);
+    crlf = apr_palloc(p, strlen(pem) * 2 + 1);
+    for (c = crlf, i = 0; pem[i]; i++) {
+        if (pem[i] == '\n') {
+            *c++ = '\r';
+        }
+        *c++ = pem[i];
+    }
+    *c = '\0';
+    for (mode = 0; mode < 2; mode++) {
+        const char *cache = cache_dirs(p, mode);
+        apr_array_header_t *crls = apr_array_make(p, 2, sizeof(mauth_crl_t *));
+        const char *unended = apr_pstrndup(p, pem, strstr(pem, "-----END X509 CRL") - pem);
+        const char *damaged = apr_pstrdup(p, pem);
+        ((char *)strstr(damaged, "-----END X509 CRL"))[-3] = '-';
+        CHECK_MSG(mauth_crl_read_file(p, tp_write_file(p, dir, "text.pem", pem, strlen(pem)),
+                                      cache, crls, &err) == APR_SUCCESS, "%s", err);
+        CHECK_MSG(mauth_crl_read_file(p, tp_write_file(p, dir, "crlf.pem", crlf, strlen(crlf)),
+                                      cache, crls, &err) == APR_SUCCESS, "%s", err);
+        CHECK_INT(crls->nelts, 2);
+        CHECK(mauth_crl_signed_by(APR_ARRAY_IDX(crls, 1, mauth_crl_t *), a.cert));
+        CHECK(mauth_crl_read_file(p, tp_write_file(p, dir, "unended.pem", unended,
+                                                   strlen(unended)), cache, crls, &err)
+              != APR_SUCCESS);
+        CHECK_CONTAINS(err, "no END line");
+        CHECK(mauth_crl_read_file(p, tp_write_file(p, dir, "damaged.pem", damaged,
+                                                   strlen(damaged)), cache, crls, &err)
+              != APR_SUCCESS);
+        CHECK_CONTAINS(err, "damaged.pem");
+        CHECK(mauth_crl_read_file(p, tp_write_file(p, dir, "empty.pem", "", 0), cache, crls,
+                                  &err) != APR_SUCCESS);
+        CHECK(mauth_crl_read_file(p, apr_pstrcat(p, dir, "/absent.pem", NULL), cache, crls,
+                                  &err) != APR_SUCCESS);
+        CHECK_CONTAINS(err, "absent.pem");
+        CHECK_INT(crls->nelts, 2);
+    }
+}
+
+/* The cache directory's files: one per CRL file and content. */
+static int cache_files(apr_pool_t *p, const char *dir, const char **last)
+{
+    apr_dir_t *handle;
+    apr_finfo_t entry;
+    int count = 0;
+
+    if (apr_dir_open(&handle, dir, p) != APR_SUCCESS) {
+        return -1;
+    }
+    while (apr_dir_read(&entry, APR_FINFO_NAME, handle) == APR_SUCCESS) {
+        if (entry.name[0] != '.') {
+            *last = apr_pstrcat(p, dir, "/", entry.name, NULL);
+            count++;
+        }
+    }
+    apr_dir_close(handle);
+    return count;
+}
+
+/* A second reader of the same content maps the file the first one wrote
+ * (the same bytes, not a copy); new content gets a new file and the old
+ * one goes; every serial is found through the mapped index. */
+UNIT_TEST(cache_file_is_shared_by_readers_of_the_same_content)
+{
+    enum { COUNT = 20000 };
+    tp_id_t issuer = tp_root(p, "Shared CRL Issuer");
+    const char *dir = tp_tmpdir(p), *cache = tp_tmpdir(p), *err = NULL, *file = NULL;
+    const char *path = tp_write_crls(p, dir, "big.pem", 0, random_crl(p, &issuer, COUNT), NULL);
+    apr_array_header_t *first = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+    apr_array_header_t *second = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+    mauth_crl_t *a, *b;
+    apr_finfo_t before, after;
+    apr_size_t missed, extra;
+
+    CHECK_MSG(mauth_crl_read_file(p, path, cache, first, &err) == APR_SUCCESS, "%s", err);
+    CHECK_INT(cache_files(p, cache, &file), 1);
+    CHECK(apr_stat(&before, file, APR_FINFO_INODE | APR_FINFO_MTIME, p) == APR_SUCCESS);
+    CHECK_MSG(mauth_crl_read_file(p, path, cache, second, &err) == APR_SUCCESS, "%s", err);
+    CHECK(apr_stat(&after, file, APR_FINFO_INODE | APR_FINFO_MTIME, p) == APR_SUCCESS);
+    CHECK(before.inode == after.inode && before.mtime == after.mtime);
+    a = APR_ARRAY_IDX(first, 0, mauth_crl_t *);
+    b = APR_ARRAY_IDX(second, 0, mauth_crl_t *);
+    CHECK_INT(b->revoked_count, COUNT);
+    CHECK(a->der_len == b->der_len && memcmp(a->der, b->der, a->der_len) == 0);
+    count_misses(b, COUNT, &missed, &extra);
+    CHECK_INT(missed, 0);
+    CHECK_INT(extra, 0);
+    CHECK(mauth_crl_signed_by(b, issuer.cert));
+
+    path = tp_write_crls(p, dir, "big.pem", 0, random_crl(p, &issuer, 10), NULL);
+    CHECK_MSG(mauth_crl_read_file(p, path, cache, second, &err) == APR_SUCCESS, "%s", err);
+    CHECK_INT(APR_ARRAY_IDX(second, 1, mauth_crl_t *)->revoked_count, 10);
+    CHECK_INT(cache_files(p, cache, &file), 1);
+    /* the first reader's mapping outlives the removal of its file */
+    count_misses(a, COUNT, &missed, &extra);
+    CHECK_INT(missed, 0);
+}
+
+/* A cache file someone damaged (cut short, its index reordered or pointed
+ * outside the list) is not trusted: it is made again from the CRL file. */
+UNIT_TEST(damaged_cache_file_is_made_again)
+{
+    enum { COUNT = 1000 };
+    tp_id_t issuer = tp_root(p, "Damaged Cache Issuer");
+    const char *dir = tp_tmpdir(p), *cache = tp_tmpdir(p), *err = NULL, *file = NULL;
+    const char *path = tp_write_crls(p, dir, "c.crl", 1, random_crl(p, &issuer, COUNT), NULL);
+    apr_array_header_t *crls = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+    apr_size_t missed, extra;
+    int damage;
+
+    for (damage = 0; damage < 4; damage++) {
+        apr_file_t *f;
+        apr_finfo_t info;
+        uint32_t words[2];
+        CHECK_MSG(mauth_crl_read_file(p, path, cache, crls, &err) == APR_SUCCESS, "%s", err);
+        CHECK_INT(cache_files(p, cache, &file), 1);
+        CHECK(apr_file_open(&f, file, APR_FOPEN_READ | APR_FOPEN_WRITE, 0, p) == APR_SUCCESS);
+        CHECK(apr_file_info_get(&info, APR_FINFO_SIZE, f) == APR_SUCCESS);
+        if (damage == 0) {
+            CHECK(apr_file_trunc(f, info.size - 5) == APR_SUCCESS);
+        }
+        else {
+            /* the index's first two offsets: just after the DER (padded) */
+            apr_off_t at = (apr_off_t)((APR_ARRAY_IDX(crls, crls->nelts - 1,
+                                                      mauth_crl_t *)->der_len + 7) / 8 * 8);
+            apr_size_t n = sizeof(words);
+            CHECK(apr_file_seek(f, APR_SET, &at) == APR_SUCCESS);
+            CHECK(apr_file_read_full(f, words, n, NULL) == APR_SUCCESS);
+            if (damage == 1) {
+                uint32_t t = words[0];
+                words[0] = words[1];
+                words[1] = t;
+            }
+            else {
+                words[0] = damage == 2 ? 3 : 0xfffffff0u;
+            }
+            at = (apr_off_t)((APR_ARRAY_IDX(crls, crls->nelts - 1, mauth_crl_t *)->der_len + 7)
+                             / 8 * 8);
+            CHECK(apr_file_seek(f, APR_SET, &at) == APR_SUCCESS);
+            CHECK(apr_file_write_full(f, words, n, NULL) == APR_SUCCESS);
+        }
+        apr_file_close(f);
+        CHECK_MSG(mauth_crl_read_file(p, path, cache, crls, &err) == APR_SUCCESS,
+                  "damage %d: %s", damage, err);
+        count_misses(APR_ARRAY_IDX(crls, crls->nelts - 1, mauth_crl_t *), COUNT, &missed,
+                     &extra);
+        CHECK_INT(missed, 0);
+        CHECK_INT(extra, 0);
+    }
+}
+
+/* A directory no file can be made in: an error naming it, nothing kept. */
+UNIT_TEST(unwritable_cache_directory_is_an_error)
+{
+    tp_id_t a = tp_root(p, "CA A");
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *path = tp_write_crls(p, dir, "a.crl", 1,
+                                     tp_crl(p, &(tp_crl_opts_t){.issuer = &a}), NULL);
+    const char *missing = apr_pstrcat(p, dir, "/no-such-dir", NULL);
+    apr_array_header_t *crls = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+
+    CHECK(mauth_crl_read_file(p, path, missing, crls, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, missing);
     CHECK_INT(crls->nelts, 0);
 }
 
@@ -828,6 +1048,10 @@ static const unit_test_t tests[] = {
     UNIT(signature_with_unused_bits_loads_but_never_verifies),
     UNIT(reads_der_file_and_pem_file_with_several_crls),
     UNIT(file_with_certificates_only_is_no_crl),
+    UNIT(reads_pem_as_found_and_refuses_broken_pem),
+    UNIT(cache_file_is_shared_by_readers_of_the_same_content),
+    UNIT(damaged_cache_file_is_made_again),
+    UNIT(unwritable_cache_directory_is_an_error),
 };
 
 UNIT_MAIN("crl", tests)

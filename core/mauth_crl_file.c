@@ -1,0 +1,564 @@
+/* Licensed under the Apache License, Version 2.0; see NOTICE. */
+
+/*
+ * mauth_crl_file.c: reading CRL files, and the shared copy of what they
+ * hold.
+ *
+ * A file is read as a stream, PEM blocks decoded as they come: a 1 M-entry
+ * CRL never sits in memory as text, nor twice as DER.  With a cache
+ * directory the DER and the sorted index of every CRL of the file go into
+ * one file there, named by the CRL file's path and content:
+ *
+ *     DER of CRL 1, padded to 8 | ... | index 1 (uint32 offsets) | ... |
+ *     directory (one cached_crl_t per CRL) | trailer
+ *
+ * It is written under a temporary name and renamed, so it is whole or
+ * absent, and mapped read-only.  Every process (the parent at start-up, each
+ * child at a refresh) that reads the same content maps the same pages: the
+ * server holds one copy, however many children and vhosts use it.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <apr_file_info.h>
+#include <apr_file_io.h>
+#include <apr_mmap.h>
+#include <apr_strings.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>             /* SHA256_DIGEST_LENGTH */
+
+#include "mauth_crl.h"
+
+#define CACHE_MAGIC "MAUTHCR1"
+#define CACHE_SUFFIX ".crlx"
+#define READ_CHUNK (64 * 1024)
+#define MARKER_MAX 128                 /* longest PEM marker line kept */
+#define NO_CRL "no CRL found (neither PEM nor DER)"
+
+typedef struct {
+    uint64_t der_off, der_len, index_off, index_count;
+} cached_crl_t;
+
+typedef struct {
+    char magic[8];
+    uint64_t count, directory_off, file_size;
+} cache_trailer_t;
+
+/* Where decoded DER goes: the cache file being built, or memory of p. */
+typedef struct {
+    apr_pool_t *p;
+    apr_file_t *file;
+    apr_off_t written;
+    unsigned char *mem;                /* memory: the CRL being decoded */
+    apr_size_t mem_len, mem_cap;
+    apr_array_header_t *blobs;         /* cached_crl_t (file) / mauth_crl_t * (memory) */
+    const char *path;
+    uint64_t blob_start;
+    int whole_file;                    /* no PEM block: the file taken as DER */
+} der_sink_t;
+
+static apr_status_t free_der(void *data)
+{
+    OPENSSL_free(data);
+    return APR_SUCCESS;
+}
+
+static int sink_put(der_sink_t *sink, const unsigned char *data, apr_size_t len)
+{
+    if (len == 0) {
+        return 1;
+    }
+    if (sink->file) {
+        sink->written += (apr_off_t)len;
+        return apr_file_write_full(sink->file, data, len, NULL) == APR_SUCCESS;
+    }
+    if (sink->mem_len + len > sink->mem_cap) {
+        apr_size_t cap = sink->mem_cap ? sink->mem_cap : 4096;
+        unsigned char *grown;
+        while (cap < sink->mem_len + len) {
+            cap *= 2;
+        }
+        if ((grown = OPENSSL_realloc(sink->mem, cap)) == NULL) {
+            return 0;
+        }
+        sink->mem = grown;
+        sink->mem_cap = cap;
+    }
+    memcpy(sink->mem + sink->mem_len, data, len);
+    sink->mem_len += len;
+    return 1;
+}
+
+/* Ends the CRL being decoded: in memory, parsed and kept; in the file,
+ * padded to 8 and noted for the index. */
+static apr_status_t sink_end_crl(der_sink_t *sink, const char **why)
+{
+    static const unsigned char pad[8];
+    mauth_crl_t *crl;
+    apr_status_t rv;
+
+    if (sink->file) {
+        cached_crl_t *blob = apr_array_push(sink->blobs);
+        blob->der_off = sink->blob_start;
+        blob->der_len = (uint64_t)sink->written - sink->blob_start;
+        if (!sink_put(sink, pad, (8 - (apr_size_t)(sink->written % 8)) % 8)) {
+            *why = "cannot write the cache file";
+            return APR_EGENERAL;
+        }
+        sink->blob_start = (uint64_t)sink->written;
+        return APR_SUCCESS;
+    }
+    apr_pool_cleanup_register(sink->p, sink->mem, free_der, apr_pool_cleanup_null);
+    rv = mauth_crl_parse(sink->p, sink->mem, sink->mem_len, sink->path, &crl, why);
+    sink->mem = NULL;
+    sink->mem_len = sink->mem_cap = 0;
+    if (rv == APR_SUCCESS) {
+        APR_ARRAY_PUSH(sink->blobs, mauth_crl_t *) = crl;
+    }
+    return rv;
+}
+
+/* The state of reading PEM out of a stream of bytes. */
+typedef struct {
+    der_sink_t *sink;
+    EVP_ENCODE_CTX *b64;
+    int in_block;                      /* 1: a CRL block, 2: a block of another kind */
+    int at_line_start;
+    char marker[MARKER_MAX + 1];       /* a line starting with '-', as far as read */
+    apr_size_t marker_len;
+    int marker_line;                   /* reading one */
+    unsigned line, block_line;
+    int blocks;                        /* CRL blocks read */
+    const char *why;
+} pem_reader_t;
+
+/* A whole line starting with '-' was read: BEGIN or END of a block. */
+static int pem_marker(pem_reader_t *r)
+{
+    char *m = r->marker;
+
+    m[r->marker_len] = '\0';
+    while (r->marker_len && (m[r->marker_len - 1] == '\r' || m[r->marker_len - 1] == ' ')) {
+        m[--r->marker_len] = '\0';
+    }
+    if (!r->in_block && strncmp(m, "-----BEGIN ", 11) == 0) {
+        r->in_block = strcmp(m + 11, PEM_STRING_X509_CRL "-----") == 0 ? 1 : 2;
+        r->block_line = r->line;
+        if (r->in_block == 1) {
+            EVP_DecodeInit(r->b64);
+        }
+        return 1;
+    }
+    if (r->in_block && strncmp(m, "-----END ", 9) == 0) {
+        unsigned char out[80];
+        int len = 0;
+        if (r->in_block == 1
+            && (EVP_DecodeFinal(r->b64, out, &len) < 0 || !sink_put(r->sink, out, len)
+                || strcmp(m + 9, PEM_STRING_X509_CRL "-----") != 0
+                || sink_end_crl(r->sink, &r->why) != APR_SUCCESS)) {
+            r->why = r->why ? r->why : "a PEM CRL block does not decode";
+            return 0;
+        }
+        r->blocks += r->in_block == 1;
+        r->in_block = 0;
+        return 1;
+    }
+    /* outside blocks any text may stand; inside, a '-' line is damage */
+    if (r->in_block) {
+        r->why = "a PEM block holds a line that is neither base64 nor its END";
+        return 0;
+    }
+    return 1;
+}
+
+/* Feeds bytes [data, data + len), which hold no newline, of the current line. */
+static int pem_segment(pem_reader_t *r, const unsigned char *data, apr_size_t len)
+{
+    if (len == 0) {
+        return 1;
+    }
+    if (r->at_line_start) {
+        r->marker_line = data[0] == '-';
+        r->marker_len = 0;
+        r->at_line_start = 0;
+    }
+    if (r->marker_line) {
+        apr_size_t room = MARKER_MAX - r->marker_len;
+        memcpy(r->marker + r->marker_len, data, len < room ? len : room);
+        r->marker_len += len < room ? len : room;
+        return 1;
+    }
+    if (r->in_block == 1) {
+        unsigned char out[(READ_CHUNK / 4) * 3 + 80];
+        int n = 0;
+        if (EVP_DecodeUpdate(r->b64, out, &n, data, (int)len) < 0
+            || !sink_put(r->sink, out, (apr_size_t)n)) {
+            r->why = "a PEM CRL block does not decode";
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int pem_line_end(pem_reader_t *r)
+{
+    int ok = !r->marker_line || pem_marker(r);
+
+    r->line++;
+    r->at_line_start = 1;
+    r->marker_line = 0;
+    return ok;
+}
+
+static int pem_feed(pem_reader_t *r, const unsigned char *data, apr_size_t len)
+{
+    while (len > 0) {
+        const unsigned char *nl = memchr(data, '\n', len);
+        apr_size_t part = nl ? (apr_size_t)(nl - data) : len;
+        if (!pem_segment(r, data, part) || (nl && !pem_line_end(r))) {
+            return 0;
+        }
+        part += nl != NULL;
+        data += part;
+        len -= part;
+    }
+    return 1;
+}
+
+/* Reads path through once, feeding its bytes to r (when not NULL) or, as
+ * one DER CRL, to sink (when r is NULL; neither: only the digest); digest:
+ * SHA-256 of the bytes. */
+static apr_status_t stream_file(apr_pool_t *p, const char *path, pem_reader_t *r,
+                                der_sink_t *sink, unsigned char digest[SHA256_DIGEST_LENGTH],
+                                const char **why)
+{
+    apr_file_t *file;
+    unsigned char *chunk = apr_palloc(p, READ_CHUNK);
+    apr_size_t got;
+    apr_status_t rv;
+    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    int ok = sha != NULL && EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+
+    if (!ok) {
+        EVP_MD_CTX_free(sha);
+        *why = "out of memory";
+        return APR_ENOMEM;
+    }
+
+    if ((rv = apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p))
+        != APR_SUCCESS) {
+        EVP_MD_CTX_free(sha);
+        *why = "cannot be read";
+        return rv;
+    }
+    do {
+        got = READ_CHUNK;
+        rv = apr_file_read(file, chunk, &got);
+        if (rv != APR_SUCCESS && rv != APR_EOF) {
+            *why = "cannot be read";
+            break;
+        }
+        EVP_DigestUpdate(sha, chunk, got);
+        ok = r ? pem_feed(r, chunk, got) : sink ? sink_put(sink, chunk, got) : 1;
+    } while (ok && rv == APR_SUCCESS);
+    apr_file_close(file);
+    EVP_DigestFinal_ex(sha, digest, NULL);
+    EVP_MD_CTX_free(sha);
+    if (!ok) {
+        *why = r && r->why ? r->why : "cannot write the cache file";
+        return APR_EINVAL;
+    }
+    return rv == APR_EOF ? APR_SUCCESS : rv;
+}
+
+/* Decodes path's CRLs into sink: its PEM CRL blocks, or the whole file as
+ * one DER CRL when it has no PEM block at all. */
+static apr_status_t decode_file(apr_pool_t *p, const char *path, der_sink_t *sink,
+                                unsigned char digest[SHA256_DIGEST_LENGTH], const char **why)
+{
+    pem_reader_t r = {.sink = sink, .b64 = EVP_ENCODE_CTX_new(), .at_line_start = 1};
+    unsigned char again[SHA256_DIGEST_LENGTH];
+    apr_status_t rv;
+
+    if (r.b64 == NULL) {
+        *why = "out of memory";
+        return APR_ENOMEM;
+    }
+    rv = stream_file(p, path, &r, sink, digest, why);
+    EVP_ENCODE_CTX_free(r.b64);
+    if (rv == APR_SUCCESS && !pem_line_end(&r)) {
+        *why = r.why;
+        return APR_EINVAL;
+    }
+    if (rv == APR_SUCCESS && r.in_block) {
+        *why = apr_psprintf(p, "the PEM block of line %u has no END line", r.block_line + 1);
+        return APR_EINVAL;
+    }
+    if (rv != APR_SUCCESS || r.blocks > 0) {
+        return rv;
+    }
+    sink->whole_file = 1;
+    rv = stream_file(p, path, NULL, sink, again, why);
+    if (rv == APR_SUCCESS && memcmp(again, digest, sizeof(again)) != 0) {
+        *why = "it changed while it was read";
+        return APR_EAGAIN;
+    }
+    if (rv == APR_SUCCESS && (rv = sink_end_crl(sink, why)) != APR_SUCCESS) {
+        *why = NO_CRL;
+    }
+    return rv;
+}
+
+static apr_status_t read_into_memory(apr_pool_t *p, const char *path,
+                                     apr_array_header_t *crls, const char **why)
+{
+    der_sink_t sink = {.p = p, .blobs = crls, .path = path};
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    apr_status_t rv = decode_file(p, path, &sink, digest, why);
+
+    OPENSSL_free(sink.mem);
+    return rv;
+}
+
+/* ------------------------------------------------------------ cache file */
+
+/* Maps an existing cache file and takes its CRLs, every index checked
+ * against its DER.  APR_ENOENT when there is none. */
+static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char *path,
+                                   apr_array_header_t *crls, const char **why)
+{
+    apr_file_t *file;
+    apr_finfo_t info;
+    apr_mmap_t *map;
+    const unsigned char *base;
+    const cache_trailer_t *trailer;
+    const cached_crl_t *dir;
+    apr_status_t rv;
+    uint64_t i;
+
+    if ((rv = apr_file_open(&file, cached, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p))
+        != APR_SUCCESS) {
+        return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
+    }
+    rv = apr_file_info_get(&info, APR_FINFO_SIZE, file);
+    if (rv == APR_SUCCESS && (apr_size_t)info.size < sizeof(*trailer)) {
+        rv = APR_EINVAL;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_mmap_create(&map, file, 0, (apr_size_t)info.size, APR_MMAP_READ, p);
+    }
+    apr_file_close(file);
+    if (rv != APR_SUCCESS) {
+        *why = "its cache file cannot be mapped";
+        return rv;
+    }
+    base = map->mm;
+    trailer = (const cache_trailer_t *)(base + map->size - sizeof(*trailer));
+    if (map->size % 8 || memcmp(trailer->magic, CACHE_MAGIC, 8) != 0
+        || trailer->file_size != map->size
+        || trailer->directory_off % 8 || trailer->count == 0
+        || trailer->directory_off > map->size - sizeof(*trailer)
+        || trailer->count > (map->size - sizeof(*trailer) - trailer->directory_off)
+                            / sizeof(*dir)) {
+        *why = "its cache file is damaged";
+        return APR_EINVAL;
+    }
+    dir = (const cached_crl_t *)(base + trailer->directory_off);
+    for (i = 0; i < trailer->count; i++) {
+        mauth_crl_index_t index = {MAUTH_CRL_INDEX_GIVEN, NULL, (apr_size_t)dir[i].index_count};
+        mauth_crl_t *crl;
+        if (dir[i].der_off > map->size || dir[i].der_len > map->size - dir[i].der_off
+            || dir[i].index_off % 4 || dir[i].index_off > map->size
+            || dir[i].index_count > (map->size - dir[i].index_off) / 4) {
+            *why = "its cache file is damaged";
+            return APR_EINVAL;
+        }
+        index.at = (uint32_t *)(base + dir[i].index_off);
+        if ((rv = mauth_crl_parse_indexed(p, base + dir[i].der_off, (apr_size_t)dir[i].der_len,
+                                          path, &index, &crl, why)) != APR_SUCCESS) {
+            return rv;
+        }
+        APR_ARRAY_PUSH(crls, mauth_crl_t *) = crl;
+    }
+    return APR_SUCCESS;
+}
+
+/* The DER is in the file: counts each CRL's entries, makes room for the
+ * indexes, directory and trailer, and fills them in place. */
+static apr_status_t write_indexes(apr_pool_t *p, der_sink_t *sink, const char **why)
+{
+    cached_crl_t *blobs = (cached_crl_t *)sink->blobs->elts;
+    uint64_t at = (uint64_t)sink->written, directory_off;
+    apr_size_t size;
+    cache_trailer_t *trailer;
+    apr_mmap_t *map;
+    apr_status_t rv;
+    int i, pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        /* pass 0 counts in a read-only map of the DER; pass 1 fills */
+        size = pass ? (apr_size_t)(directory_off + sink->blobs->nelts * sizeof(*blobs)
+                                   + sizeof(*trailer))
+                    : (apr_size_t)sink->written;
+        if ((pass && (rv = apr_file_trunc(sink->file, (apr_off_t)size)) != APR_SUCCESS)
+            || (rv = apr_mmap_create(&map, sink->file, 0, size,
+                                     APR_MMAP_READ | (pass ? APR_MMAP_WRITE : 0), p))
+               != APR_SUCCESS) {
+            *why = "cannot write the cache file";
+            return rv;
+        }
+        for (i = 0; i < sink->blobs->nelts; i++) {
+            unsigned char *base = map->mm;
+            mauth_crl_index_t index = {pass ? MAUTH_CRL_INDEX_INTO : MAUTH_CRL_INDEX_COUNT,
+                                       pass ? (uint32_t *)(base + blobs[i].index_off) : NULL,
+                                       (apr_size_t)blobs[i].index_count};
+            mauth_crl_t *crl;
+            if ((rv = mauth_crl_parse_indexed(p, base + blobs[i].der_off,
+                                              (apr_size_t)blobs[i].der_len, sink->path,
+                                              &index, &crl, why)) != APR_SUCCESS) {
+                apr_mmap_delete(map);
+                return rv;
+            }
+            if (!pass) {
+                blobs[i].index_off = at;
+                blobs[i].index_count = crl->revoked_count;
+                at += crl->revoked_count * 4;
+            }
+        }
+        directory_off = (at + 7) / 8 * 8;
+        if (pass) {
+            memcpy((unsigned char *)map->mm + directory_off, blobs,
+                   sink->blobs->nelts * sizeof(*blobs));
+            trailer = (cache_trailer_t *)((unsigned char *)map->mm + size - sizeof(*trailer));
+            memcpy(trailer->magic, CACHE_MAGIC, 8);
+            trailer->count = (uint64_t)sink->blobs->nelts;
+            trailer->directory_off = directory_off;
+            trailer->file_size = size;
+        }
+        apr_mmap_delete(map);
+    }
+    return APR_SUCCESS;
+}
+
+/* Removes the cache files of path other than keep (earlier contents). */
+static void remove_stale(apr_pool_t *p, const char *dir, const char *prefix, const char *keep)
+{
+    apr_dir_t *handle;
+    apr_finfo_t entry;
+    apr_size_t len = strlen(prefix);
+
+    if (apr_dir_open(&handle, dir, p) != APR_SUCCESS) {
+        return;
+    }
+    while (apr_dir_read(&entry, APR_FINFO_NAME, handle) == APR_SUCCESS) {
+        if (strncmp(entry.name, prefix, len) == 0 && strcmp(entry.name, keep) != 0) {
+            apr_file_remove(apr_pstrcat(p, dir, "/", entry.name, NULL), p);
+        }
+    }
+    apr_dir_close(handle);
+}
+
+/* Builds cached (dir/name) from path, whose content must still hash to
+ * digest. */
+static apr_status_t build_cache_file(apr_pool_t *p, const char *path, const char *dir,
+                                     const char *name, const char *prefix,
+                                     const unsigned char digest[SHA256_DIGEST_LENGTH],
+                                     const char **why)
+{
+    char *temp = apr_pstrcat(p, dir, "/.", name, ".XXXXXX", NULL);
+    unsigned char read_digest[SHA256_DIGEST_LENGTH];
+    der_sink_t sink = {.p = p, .blobs = apr_array_make(p, 2, sizeof(cached_crl_t)),
+                       .path = path};
+    apr_status_t rv;
+
+    /* not APR_FOPEN_BUFFERED: APR maps no buffered file (the writes are
+     * of decoded chunks, large enough) */
+    if ((rv = apr_file_mktemp(&sink.file, temp, APR_FOPEN_CREATE | APR_FOPEN_READ
+                                                 | APR_FOPEN_WRITE | APR_FOPEN_EXCL
+                                                 | APR_FOPEN_BINARY, p))
+        != APR_SUCCESS) {
+        *why = apr_psprintf(p, "cannot create a file in the CRL cache directory %s", dir);
+        return rv;
+    }
+    /* readable by the children when the parent (root) made it: the
+     * directory (0700, theirs) keeps everyone else out */
+    apr_file_perms_set(temp, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
+                             | APR_FPROT_WREAD);
+    rv = decode_file(p, path, &sink, read_digest, why);
+    if (rv == APR_SUCCESS && memcmp(read_digest, digest, sizeof(read_digest)) != 0) {
+        *why = "it changed while it was read";
+        rv = APR_EAGAIN;
+    }
+    if (rv == APR_SUCCESS && (rv = write_indexes(p, &sink, why)) != APR_SUCCESS
+        && sink.whole_file) {
+        *why = NO_CRL;
+    }
+    apr_file_close(sink.file);
+    if (rv == APR_SUCCESS
+        && apr_file_rename(temp, apr_pstrcat(p, dir, "/", name, NULL), p) != APR_SUCCESS) {
+        *why = "cannot write the cache file";
+        rv = APR_EGENERAL;
+    }
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(temp, p);
+        return rv;
+    }
+    remove_stale(p, dir, prefix, name);
+    return APR_SUCCESS;
+}
+
+static const char *hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len)
+{
+    char *out = apr_palloc(p, len * 2 + 1);
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        apr_snprintf(out + i * 2, 3, "%02x", bytes[i]);
+    }
+    return out;
+}
+
+static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const char *dir,
+                                       apr_array_header_t *crls, const char **why)
+{
+    unsigned char content[SHA256_DIGEST_LENGTH], of_path[SHA256_DIGEST_LENGTH];
+    const char *prefix, *name, *cached;
+    apr_status_t rv;
+    int first = crls->nelts, attempt;
+
+    if ((rv = stream_file(p, path, NULL, NULL, content, why)) != APR_SUCCESS) {
+        return rv;
+    }
+    EVP_Digest(path, strlen(path), of_path, NULL, EVP_sha256(), NULL);
+    prefix = apr_pstrcat(p, hex(p, of_path, 8), "-", NULL);
+    name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
+    cached = apr_pstrcat(p, dir, "/", name, NULL);
+    for (attempt = 0; attempt < 2; attempt++) {
+        if ((rv = map_cache_file(p, cached, path, crls, why)) == APR_SUCCESS) {
+            return rv;
+        }
+        crls->nelts = first;
+        if (rv != APR_ENOENT) {
+            apr_file_remove(cached, p);   /* damaged: made again */
+        }
+        if (attempt == 0
+            && (rv = build_cache_file(p, path, dir, name, prefix, content, why)) != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    return rv;
+}
+
+apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path, const char *cache_dir,
+                                 apr_array_header_t *crls, const char **err)
+{
+    const char *why = NULL;
+    apr_status_t rv = cache_dir ? read_through_cache(p, path, cache_dir, crls, &why)
+                                : read_into_memory(p, path, crls, &why);
+
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: %s", path, why ? why : "cannot be read");
+    }
+    return rv;
+}
