@@ -261,7 +261,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    return OK;
+    return mauth_refresh_parent_start(pconf, base) ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 static void child_init(apr_pool_t *pchild, server_rec *base)

@@ -205,6 +205,9 @@ void mauth_dbd_register_hooks(apr_pool_t *p);
  * state says), when MAuthCARevocationRefresh is not 0. */
 void mauth_refresh_watch(server_rec *s, mauth_server_conf_t *sc, const mauth_trust_spec_t *spec,
                          const unsigned char state[MAUTH_FILES_STATE_LEN]);
+/* After every trust is attached: the parent watches the files too (0 on
+ * failure, logged). */
+int mauth_refresh_parent_start(apr_pool_t *pconf, server_rec *base);
 void mauth_refresh_register_hooks(apr_pool_t *p);
 
 /* mod_mauth_expiry.c: warnings of CA certificates, CRLs and uploads ending */

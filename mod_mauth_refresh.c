@@ -6,23 +6,28 @@
  * MAuthCARevocationRefresh seconds, from a mod_watchdog thread of its own
  * (a child watchdog, not a singleton: each process swaps its own pointer),
  * and once when it starts, so a child born after a change never serves
- * with the CRLs of the start-up.  What a change is, what is checked and
+ * with the CRLs of the start-up.  The parent looks too, from the MPM's
+ * monitor hook: it forks new children with the CRLs of now, and lets go of
+ * the replaced ones, so the server holds one copy of a CRL, not two.  What a change is, what is checked and
  * how the swap keeps every request going is the core's (mauth_refresh.c);
  * this file only says when.  It never touches a trust itself.
  */
 #include "mod_mauth.h"
 
 #include "apr_strings.h"
+#include "mpm_common.h"           /* the monitor hook */
 
 #define WATCHDOG_NAME "_mauth_crl_refresh_"
 
 /* The trusts this configuration (pconf) watches. */
 static mauth_crl_watch_t *watch;
 static server_rec *watch_server;
+static apr_pool_t *monitor_pool;       /* the parent's, once it watches */
 
 static apr_status_t forget_watch(void *data)
 {
     watch = NULL;
+    monitor_pool = NULL;
     return APR_SUCCESS;
 }
 
@@ -82,17 +87,44 @@ static int refresh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
                                 "MAuthCARevocationRefresh");
 }
 
-static void refresh_child_init(apr_pool_t *pchild, server_rec *base)
+static int start_watching(apr_pool_t *pprocess, server_rec *base)
 {
     mauth_logger_t logger;
 
     if (mauth_crl_watch_empty(watch)) {
-        return;
+        return 1;
     }
     mauth_server_logger(watch_server, &logger);
-    if (!mauth_crl_watch_child_init(watch, pchild, &logger)) {
+    if (!mauth_crl_watch_start(watch, pprocess, &logger)) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00095)
                      "cannot set up the CRL refresh");
+        return 0;
+    }
+    return 1;
+}
+
+int mauth_refresh_parent_start(apr_pool_t *pconf, server_rec *base)
+{
+    return start_watching(pconf, base)
+           && (mauth_crl_watch_empty(watch)
+               || apr_pool_create(&monitor_pool, pconf) == APR_SUCCESS);
+}
+
+static int refresh_monitor(apr_pool_t *p, server_rec *s)
+{
+    mauth_logger_t logger;
+
+    if (monitor_pool && watch) {
+        mauth_server_logger(watch_server, &logger);
+        mauth_crl_watch_tick(watch, apr_time_now(), monitor_pool, &logger);
+    }
+    return DECLINED;
+}
+
+static void refresh_child_init(apr_pool_t *pchild, server_rec *base)
+{
+    monitor_pool = NULL;
+    if (!start_watching(pchild, base)) {
         exit(APEXIT_CHILDSICK);
     }
 }
@@ -105,4 +137,5 @@ void mauth_refresh_register_hooks(apr_pool_t *p)
     /* the live state should exist before the watchdog's thread first runs
      * (the thread waits for it anyway: watch->ready) */
     ap_hook_child_init(refresh_child_init, NULL, before_watchdog, APR_HOOK_MIDDLE);
+    ap_hook_monitor(refresh_monitor, NULL, NULL, APR_HOOK_MIDDLE);
 }

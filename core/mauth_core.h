@@ -244,8 +244,11 @@ typedef struct {
     mauth_verdict_cache_t *cache;      /* per child process: mauth_trusts_child_init */
     int cache_size;
     apr_interval_time_t cache_ttl;
-    mauth_trust_live_t *live;          /* per child process, when its CRLs are
+    mauth_trust_live_t *live;          /* per process, when its CRLs are
                                         * refreshed (mauth_refresh.h); else NULL */
+    apr_pool_t *pool;                  /* the start-up trust's own pool, until a
+                                        * live state takes it over: the process
+                                        * frees it once a refresh replaced it */
 } mauth_trust_entry_t;
 /* The trust in use for entry, held until mauth_trust_release: a CRL refresh
  * may replace it meanwhile, but never frees it while it is held. */

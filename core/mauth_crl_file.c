@@ -35,6 +35,8 @@
 #define READ_CHUNK (64 * 1024)
 #define MARKER_MAX 128                 /* longest PEM marker line kept */
 #define NO_CRL "no CRL found (neither PEM nor DER)"
+#define LOCK_PERMS (APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD | APR_FPROT_GWRITE \
+                    | APR_FPROT_WREAD | APR_FPROT_WWRITE)
 
 typedef struct {
     uint64_t der_off, der_len, index_off, index_count;
@@ -523,7 +525,8 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
                                        apr_array_header_t *crls, const char **why)
 {
     unsigned char content[SHA256_DIGEST_LENGTH], of_path[SHA256_DIGEST_LENGTH];
-    const char *prefix, *name, *cached;
+    const char *of_path_hex, *prefix, *name, *cached, *lock_path;
+    apr_file_t *lock;
     apr_status_t rv;
     int first = crls->nelts, attempt;
 
@@ -531,12 +534,30 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
         return rv;
     }
     EVP_Digest(path, strlen(path), of_path, NULL, EVP_sha256(), NULL);
-    prefix = apr_pstrcat(p, hex(p, of_path, 8), "-", NULL);
+    of_path_hex = hex(p, of_path, 8);
+    prefix = apr_pstrcat(p, of_path_hex, "-", NULL);
     name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
     cached = apr_pstrcat(p, dir, "/", name, NULL);
+    if ((rv = map_cache_file(p, cached, path, crls, why)) == APR_SUCCESS) {
+        return rv;
+    }
+    crls->nelts = first;
+    /* one builder per CRL file: processes that see a change together
+     * would each write a copy, and each keep its own mapped */
+    lock_path = apr_pstrcat(p, dir, "/.", of_path_hex, ".lock", NULL);
+    if ((rv = apr_file_open(&lock, lock_path, APR_FOPEN_CREATE | APR_FOPEN_WRITE, LOCK_PERMS,
+                            p)) == APR_SUCCESS) {
+        /* whoever made it (the parent, root), every process locks it (for
+         * writing, as fcntl wants); the directory (0700) keeps others out */
+        apr_file_perms_set(lock_path, LOCK_PERMS);
+    }
+    if (rv != APR_SUCCESS || (rv = apr_file_lock(lock, APR_FLOCK_EXCLUSIVE)) != APR_SUCCESS) {
+        *why = apr_psprintf(p, "cannot lock a file in the CRL cache directory %s", dir);
+        return rv;
+    }
     for (attempt = 0; attempt < 2; attempt++) {
         if ((rv = map_cache_file(p, cached, path, crls, why)) == APR_SUCCESS) {
-            return rv;
+            break;
         }
         crls->nelts = first;
         if (rv != APR_ENOENT) {
@@ -544,9 +565,10 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
         }
         if (attempt == 0
             && (rv = build_cache_file(p, path, dir, name, prefix, content, why)) != APR_SUCCESS) {
-            return rv;
+            break;
         }
     }
+    apr_file_close(lock);              /* unlocks */
     return rv;
 }
 

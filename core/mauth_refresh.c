@@ -25,7 +25,8 @@
  * thread still uses. */
 typedef struct held {
     mauth_trust_t *trust;
-    apr_pool_t *pool;                  /* its own; NULL: the configuration's */
+    apr_pool_t *pool;                  /* its own, freed with it; NULL: another
+                                        * process's (or the configuration's) */
     int refs;                          /* readers, plus one while in use */
     struct held *next;
 } held_t;
@@ -204,6 +205,31 @@ static apr_status_t live_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/* The pool of the trust in use becomes live's, to free once a refresh
+ * replaced it: the start-up trust's, or, in a child, the one the parent's
+ * live state held when it forked (the parent refreshes too, so a child may
+ * start with a trust of the parent's making).  Trusts the parent had
+ * replaced are no use to this process: freed now. */
+static void take_over(mauth_trust_live_t *live, mauth_trust_entry_t *entry)
+{
+    mauth_trust_live_t *parent = entry->live;
+    held_t *h;
+
+    if (parent == NULL) {
+        live->current->pool = entry->pool;
+        entry->pool = NULL;
+        return;
+    }
+    live->current->pool = parent->current->pool;
+    parent->current->pool = NULL;
+    for (h = parent->replaced; h; h = h->next) {
+        if (h->pool) {
+            apr_pool_destroy(h->pool);
+            h->pool = NULL;
+        }
+    }
+}
+
 mauth_trust_live_t *mauth_trust_live_create(apr_pool_t *p, mauth_trust_entry_t *entry,
                                             const mauth_trust_spec_t *spec,
                                             const unsigned char state[MAUTH_FILES_STATE_LEN])
@@ -226,6 +252,7 @@ mauth_trust_live_t *mauth_trust_live_create(apr_pool_t *p, mauth_trust_entry_t *
     }
     live->current->trust = entry->trust;
     live->current->refs = 1;
+    take_over(live, entry);
     entry->live = live;
     apr_pool_cleanup_register(p, live, live_cleanup, apr_pool_cleanup_null);
     return live;
@@ -418,18 +445,18 @@ static void look(watched_t *it, apr_time_t now, apr_pool_t *ptemp, const mauth_l
     apr_pool_clear(ptemp);
 }
 
-int mauth_crl_watch_child_init(mauth_crl_watch_t *w, apr_pool_t *pchild,
-                               const mauth_logger_t *log)
+int mauth_crl_watch_start(mauth_crl_watch_t *w, apr_pool_t *pprocess,
+                          const mauth_logger_t *log)
 {
     apr_pool_t *ptemp;
     int i;
 
-    if (apr_pool_create(&ptemp, pchild) != APR_SUCCESS) {
+    if (apr_pool_create(&ptemp, pprocess) != APR_SUCCESS) {
         return 0;
     }
     for (i = 0; i < w->watched->nelts; i++) {
         watched_t *it = &APR_ARRAY_IDX(w->watched, i, watched_t);
-        if (mauth_trust_live_create(pchild, it->entry, &it->spec, it->state) == NULL) {
+        if (mauth_trust_live_create(pprocess, it->entry, &it->spec, it->state) == NULL) {
             return 0;
         }
         look(it, apr_time_now(), ptemp, log);

@@ -63,12 +63,13 @@ void mauth_crl_watch_add(mauth_crl_watch_t *w, mauth_trust_entry_t *entry,
                          const unsigned char state[MAUTH_FILES_STATE_LEN],
                          apr_interval_time_t interval);
 int mauth_crl_watch_empty(const mauth_crl_watch_t *w);
-/* In a new child: each trust made refreshable and its files looked at once
- * (a child born after a change starts with the files of now); 0 when out
- * of memory. */
-int mauth_crl_watch_child_init(mauth_crl_watch_t *w, apr_pool_t *pchild,
-                               const mauth_logger_t *log);
-/* Looks at each trust whose interval has passed (not before child_init). */
+/* In the parent once the configuration is read, then in each new child:
+ * each trust made refreshable in this process (pprocess: pconf, pchild)
+ * and its files looked at once (a child born after a change starts with
+ * the files of now); 0 when out of memory. */
+int mauth_crl_watch_start(mauth_crl_watch_t *w, apr_pool_t *pprocess,
+                          const mauth_logger_t *log);
+/* Looks at each trust whose interval has passed (not before start). */
 void mauth_crl_watch_tick(mauth_crl_watch_t *w, apr_time_t now, apr_pool_t *ptemp,
                           const mauth_logger_t *log);
 

@@ -427,6 +427,18 @@ mauth_trusts_t *mauth_trusts_create(apr_pool_t *p)
     return trusts;
 }
 
+/* The configuration goes: so does a start-up trust no live state took. */
+static apr_status_t entry_cleanup(void *data)
+{
+    mauth_trust_entry_t *entry = data;
+
+    if (entry->pool) {
+        apr_pool_destroy(entry->pool);
+        entry->pool = NULL;
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t mauth_trusts_get(mauth_trusts_t *trusts, const mauth_trust_spec_t *spec,
                               int cache_size, apr_interval_time_t cache_ttl,
                               const mauth_logger_t *log, mauth_trust_entry_t **entry,
@@ -445,8 +457,16 @@ apr_status_t mauth_trusts_get(mauth_trusts_t *trusts, const mauth_trust_spec_t *
         return APR_SUCCESS;
     }
     *entry = apr_pcalloc(trusts->pool, sizeof(**entry));
-    rv = mauth_trust_build(trusts->pool, spec, log, &(*entry)->trust, err, what);
+    /* a pool of its own, not under the configuration's, so that a process
+     * whose CRLs were refreshed can free it (and unmap its CRLs) */
+    if (apr_pool_create_unmanaged_ex(&(*entry)->pool, NULL, NULL) != APR_SUCCESS) {
+        *err = "out of memory";
+        return APR_ENOMEM;
+    }
+    apr_pool_cleanup_register(trusts->pool, *entry, entry_cleanup, apr_pool_cleanup_null);
+    rv = mauth_trust_build((*entry)->pool, spec, log, &(*entry)->trust, err, what);
     if (rv != APR_SUCCESS) {
+        *err = apr_pstrdup(trusts->pool, *err);
         return rv;
     }
     (*entry)->cache_size = cache_size;

@@ -256,6 +256,61 @@ UNIT_TEST(a_swap_keeps_the_old_trust_until_its_last_reader_leaves)
     CHECK_INT(mauth_trust_live_held(live), 1);
 }
 
+static apr_status_t note_freed(void *data)
+{
+    (*(int *)data)++;
+    return APR_SUCCESS;
+}
+
+/* The start-up trust is in a pool of its own (mauth_trusts_get); the
+ * process that refreshes owns it and frees it once replaced.  A child
+ * (here: a second live state on the same entry, as fork leaves it) takes
+ * over from the parent's live state what that one held, and frees it at
+ * its own swap: no process keeps a replaced CRL mapped. */
+UNIT_TEST(the_replaced_trust_is_freed_in_the_parent_and_in_each_child)
+{
+    world_t w;
+    mauth_trusts_t *trusts = mauth_trusts_create(p);
+    mauth_trust_entry_t *entry;
+    mauth_trust_live_t *parent, *child;
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    apr_pool_t *ptemp, *pchild;
+    const char *err = NULL, *what = NULL;
+    int startup_freed = 0, parent_made_freed = 0;
+
+    world_make(p, &w);
+    CHECK_MSG(mauth_trusts_get(trusts, &w.spec, 16, 0, NULL, &entry, &err, &what)
+              == APR_SUCCESS, "%s", err);
+    CHECK(entry->pool != NULL);
+    apr_pool_cleanup_register(entry->pool, &startup_freed, note_freed, apr_pool_cleanup_null);
+    mauth_crl_files_state(p, &w.spec, state);
+    apr_pool_create(&ptemp, p);
+
+    /* the parent refreshes: its start-up trust goes */
+    parent = mauth_trust_live_create(p, entry, &w.spec, state);
+    CHECK(parent != NULL && entry->pool == NULL);
+    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60});
+    CHECK_INT(mauth_trust_live_check(parent, ptemp, NULL), 1);
+    CHECK_INT(startup_freed, 1);
+
+    /* a child forked now takes over the parent's trust, and frees it when
+     * it swaps in turn */
+    apr_pool_create(&pchild, p);
+    child = mauth_trust_live_create(pchild, entry, &w.spec, state);
+    CHECK(child != NULL && entry->live == child);
+    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 30});
+    {
+        mauth_trust_t *t = mauth_trust_acquire(entry);
+        apr_pool_cleanup_register(t->pool, &parent_made_freed, note_freed,
+                                  apr_pool_cleanup_null);
+        mauth_trust_release(entry, t);
+    }
+    CHECK_INT(mauth_trust_live_check(child, ptemp, NULL), 1);
+    CHECK_INT(parent_made_freed, 1);
+    CHECK_INT(mauth_trust_live_held(child), 1);
+    apr_pool_destroy(pchild);
+}
+
 /* Names laid out b, a, c in memory: a sort by their addresses (what
  * strcmp on qsort's element pointers did) keeps that order. */
 UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
@@ -273,6 +328,7 @@ UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
 }
 
 static const unit_test_t tests[] = {
+    UNIT(the_replaced_trust_is_freed_in_the_parent_and_in_each_child),
     UNIT(a_directorys_files_are_taken_in_name_order_whatever_their_addresses),
     UNIT(a_newer_crl_makes_a_new_trust_that_revokes),
     UNIT(the_same_files_make_the_same_trust_id_in_every_process),
