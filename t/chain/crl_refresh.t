@@ -17,11 +17,12 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Time::HiRes ();
 use POSIX ();
+use Digest::SHA ();
 use Apache::Test ();
 use MAuth::Test;
 use MAuth::Attack;
 
-plan tests => 9;
+plan tests => 10;
 
 my $t = Apache::Test::vars('serverroot');
 my $vhost = 'mauth_refresh';
@@ -133,6 +134,42 @@ subtest 'a CRL revoking revoked-later is taken within the interval, no restart' 
         and note(sprintf 'revoked %.1f s after the file was replaced', $took);
     assert_refused(get('revoked-later'), reason => $revoked, token => 'revoked');
     is(MAuth::Attack::read_pid(), $pid, 'the same httpd, not restarted');
+};
+
+# The CRL's one shared copy (DefaultRuntimeDir/mauth-crl, named by the
+# file's path and content): the cache files of $live, and for each httpd
+# process the files of $live it maps, "(deleted)" when replaced.
+sub shared_copies {
+    my $prefix = substr(Digest::SHA::sha256_hex($live), 0, 16) . '-';
+    my @files = glob("$t/logs/mauth-crl/$prefix*.crlx");
+    my $parent = MAuth::Attack::read_pid();
+    my %mapped;
+    for my $pid ($parent, MAuth::Attack::children_of($parent)) {
+        open my $maps, '<', "/proc/$pid/maps" or next;
+        while (<$maps>) {
+            $mapped{$pid}{$1} = 1 if m{\s(\S*/mauth-crl/\Q$prefix\E\S*\.crlx(?: \(deleted\))?)$};
+        }
+    }
+    return (\@files, \%mapped);
+}
+
+subtest 'the server holds one copy of the CRL, shared by every process' => sub {
+    # children refresh within the interval, the parent at its monitor tick
+    # (every 10 s or so); the copy of the replaced CRL goes from all
+    my ($files, $mapped, $deadline) = (undef, undef, time + 20);
+    while (1) {
+        ($files, $mapped) = shared_copies();
+        my %names = map { %$_ } values %$mapped;
+        last if (@$files == 1 && keys %names == 1 && (keys %names)[0] eq $files->[0])
+                || time > $deadline;
+        sleep 1;
+    }
+    is(scalar @$files, 1, 'one cache file for the CRL file') or diag(explain($files));
+    my %names = map { %$_ } values %$mapped;
+    is_deeply([sort keys %names], $files,
+              'every process (' . scalar(keys %$mapped) . ') maps that one, none the replaced')
+        or diag(explain($mapped));
+    cmp_ok(scalar(keys %$mapped), '>=', 2, 'the parent and the child map it');
 };
 
 subtest 'a verdict cached before the refresh does not pass after it' => sub {
