@@ -216,12 +216,19 @@ static const char *crl_cache_dir(apr_pool_t *pconf, server_rec *base)
     const char *dir = ap_runtime_dir_relative(pconf, "mauth-crl");
     apr_status_t rv = apr_dir_make(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
                                         | APR_FPROT_UEXECUTE, pconf);
+    apr_finfo_t found;
 
-    if ((rv == APR_SUCCESS || APR_STATUS_IS_EEXIST(rv)) && geteuid() == 0
+    /* a directory, not a link somewhere else, before it is given away */
+    if ((rv == APR_SUCCESS || APR_STATUS_IS_EEXIST(rv))
+        && (rv = apr_stat(&found, dir, APR_FINFO_LINK | APR_FINFO_TYPE, pconf)) == APR_SUCCESS
+        && found.filetype != APR_DIR) {
+        rv = APR_ENOTDIR;
+    }
+    if (rv == APR_SUCCESS && geteuid() == 0
         && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
         rv = errno;
     }
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
+    if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, base, MAUTHNO(00140)
                      "cannot make the CRL directory %s: every process keeps a copy "
                      "of each CRL of its own", dir);

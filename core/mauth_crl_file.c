@@ -17,12 +17,17 @@
  * child at a refresh) that reads the same content maps the same pages: the
  * server holds one copy, however many children and vhosts use it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_mmap.h>
+#include <apr_portable.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -35,8 +40,6 @@
 #define READ_CHUNK (64 * 1024)
 #define MARKER_MAX 128                 /* longest PEM marker line kept */
 #define NO_CRL "no CRL found (neither PEM nor DER)"
-#define LOCK_PERMS (APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD | APR_FPROT_GWRITE \
-                    | APR_FPROT_WREAD | APR_FPROT_WWRITE)
 
 typedef struct {
     uint64_t der_off, der_len, index_off, index_count;
@@ -339,12 +342,14 @@ static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char
     apr_status_t rv;
     uint64_t i;
 
-    if ((rv = apr_file_open(&file, cached, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p))
-        != APR_SUCCESS) {
+    /* not blocked by a FIFO someone put in its place */
+    if ((rv = apr_file_open(&file, cached, APR_FOPEN_READ | APR_FOPEN_BINARY
+                                           | APR_FOPEN_NONBLOCK, 0, p)) != APR_SUCCESS) {
         return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
     }
-    rv = apr_file_info_get(&info, APR_FINFO_SIZE, file);
-    if (rv == APR_SUCCESS && (apr_size_t)info.size < sizeof(*trailer)) {
+    rv = apr_file_info_get(&info, APR_FINFO_SIZE | APR_FINFO_TYPE, file);
+    if (rv == APR_SUCCESS
+        && (info.filetype != APR_REG || (apr_size_t)info.size < sizeof(*trailer))) {
         rv = APR_EINVAL;
     }
     if (rv == APR_SUCCESS) {
@@ -470,6 +475,7 @@ static apr_status_t build_cache_file(apr_pool_t *p, const char *path, const char
 {
     char *temp = apr_pstrcat(p, dir, "/.", name, ".XXXXXX", NULL);
     unsigned char read_digest[SHA256_DIGEST_LENGTH];
+    apr_os_file_t fd;
     der_sink_t sink = {.p = p, .blobs = apr_array_make(p, 2, sizeof(cached_crl_t)),
                        .path = path};
     apr_status_t rv;
@@ -484,9 +490,11 @@ static apr_status_t build_cache_file(apr_pool_t *p, const char *path, const char
         return rv;
     }
     /* readable by the children when the parent (root) made it: the
-     * directory (0700, theirs) keeps everyone else out */
-    apr_file_perms_set(temp, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
-                             | APR_FPROT_WREAD);
+     * directory (0700, theirs) keeps everyone else out.  By descriptor:
+     * the name is in a directory the children may write. */
+    if (apr_os_file_get(&fd, sink.file) == APR_SUCCESS) {
+        fchmod(fd, 0644);
+    }
     rv = decode_file(p, path, &sink, read_digest, why);
     if (rv == APR_SUCCESS && memcmp(read_digest, digest, sizeof(read_digest)) != 0) {
         *why = "it changed while it was read";
@@ -521,11 +529,36 @@ static const char *hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len
     return out;
 }
 
+/*
+ * Opens (making it) the lock file of a CRL file.  Whoever made it (the
+ * parent, as root), every process must lock it, for writing as fcntl
+ * wants.  The directory belongs to the children, so the parent follows no
+ * link, waits on no FIFO and widens the mode only of a plain file of its
+ * own.
+ */
+static apr_status_t open_lock(apr_pool_t *p, const char *path, apr_file_t **lock)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    struct stat st;
+
+    if (fd < 0) {
+        return errno;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+        close(fd);
+        return APR_EINVAL;
+    }
+    if (st.st_uid == geteuid()) {
+        fchmod(fd, 0666);
+    }
+    return apr_os_file_put(lock, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
+}
+
 static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const char *dir,
                                        apr_array_header_t *crls, const char **why)
 {
     unsigned char content[SHA256_DIGEST_LENGTH], of_path[SHA256_DIGEST_LENGTH];
-    const char *of_path_hex, *prefix, *name, *cached, *lock_path;
+    const char *of_path_hex, *prefix, *name, *cached;
     apr_file_t *lock;
     apr_status_t rv;
     int first = crls->nelts, attempt;
@@ -544,14 +577,9 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     crls->nelts = first;
     /* one builder per CRL file: processes that see a change together
      * would each write a copy, and each keep its own mapped */
-    lock_path = apr_pstrcat(p, dir, "/.", of_path_hex, ".lock", NULL);
-    if ((rv = apr_file_open(&lock, lock_path, APR_FOPEN_CREATE | APR_FOPEN_WRITE, LOCK_PERMS,
-                            p)) == APR_SUCCESS) {
-        /* whoever made it (the parent, root), every process locks it (for
-         * writing, as fcntl wants); the directory (0700) keeps others out */
-        apr_file_perms_set(lock_path, LOCK_PERMS);
-    }
-    if (rv != APR_SUCCESS || (rv = apr_file_lock(lock, APR_FLOCK_EXCLUSIVE)) != APR_SUCCESS) {
+    if ((rv = open_lock(p, apr_pstrcat(p, dir, "/.", of_path_hex, ".lock", NULL), &lock))
+            != APR_SUCCESS
+        || (rv = apr_file_lock(lock, APR_FLOCK_EXCLUSIVE)) != APR_SUCCESS) {
         *why = apr_psprintf(p, "cannot lock a file in the CRL cache directory %s", dir);
         return rv;
     }

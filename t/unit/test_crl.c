@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -1022,6 +1024,40 @@ UNIT_TEST(unwritable_cache_directory_is_an_error)
     CHECK_INT(crls->nelts, 0);
 }
 
+/* The cache directory belongs to the children; the parent (root) writes
+ * there too.  A link or a FIFO put where the lock file goes is neither
+ * followed (the target's mode stays) nor waited on: the read fails. */
+UNIT_TEST(lock_file_replaced_by_a_link_or_fifo_is_not_followed)
+{
+    tp_id_t a = tp_root(p, "CA A");
+    const char *dir = tp_tmpdir(p), *cache = tp_tmpdir(p), *err = NULL;
+    const char *path = tp_write_crls(p, dir, "a.crl", 1,
+                                     tp_crl(p, &(tp_crl_opts_t){.issuer = &a}), NULL);
+    const char *target = tp_write_file(p, dir, "secret", "x", 1);
+    unsigned char of_path[32];
+    char hex[17], *lock;
+    apr_array_header_t *crls = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+    apr_finfo_t info;
+    int i;
+
+    EVP_Digest(path, strlen(path), of_path, NULL, EVP_sha256(), NULL);
+    for (i = 0; i < 8; i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", of_path[i]);
+    }
+    lock = apr_pstrcat(p, cache, "/.", hex, ".lock", NULL);
+    CHECK(apr_file_perms_set(target, APR_FPROT_UREAD | APR_FPROT_UWRITE) == APR_SUCCESS);
+    CHECK(symlink(target, lock) == 0);
+    CHECK(mauth_crl_read_file(p, path, cache, crls, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "cannot lock");
+    CHECK(apr_stat(&info, target, APR_FINFO_PROT, p) == APR_SUCCESS);
+    CHECK_INT(info.protection, APR_FPROT_UREAD | APR_FPROT_UWRITE);
+    CHECK(unlink(lock) == 0 && mkfifo(lock, 0666) == 0);
+    CHECK(mauth_crl_read_file(p, path, cache, crls, &err) != APR_SUCCESS);
+    CHECK(unlink(lock) == 0);
+    CHECK_MSG(mauth_crl_read_file(p, path, cache, crls, &err) == APR_SUCCESS, "%s", err);
+    CHECK_INT(crls->nelts, 1);
+}
+
 static const unit_test_t tests[] = {
     UNIT(parses_crl_without_entries),
     UNIT(parses_crl_with_one_entry),
@@ -1052,6 +1088,7 @@ static const unit_test_t tests[] = {
     UNIT(cache_file_is_shared_by_readers_of_the_same_content),
     UNIT(damaged_cache_file_is_made_again),
     UNIT(unwritable_cache_directory_is_an_error),
+    UNIT(lock_file_replaced_by_a_link_or_fifo_is_not_followed),
 };
 
 UNIT_MAIN("crl", tests)
