@@ -17,6 +17,7 @@
 
 #include "mauth_core.h"
 #include "mauth_conn.h"
+#include "mauth_http.h"
 #include "mauth_refresh.h"
 #include "mauth_ocsp.h"
 #include "mauth_store.h"

@@ -10,7 +10,6 @@
 #include "mod_mauth.h"
 
 #include "apr_strings.h"
-#include "apr_uri.h"
 #include "http_core.h"
 
 #define MERGE(field, unset) (add->field != (unset) ? add->field : base->field)
@@ -441,13 +440,12 @@ static const char *mauth_cmd_OCSP(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *mauth_cmd_OCSPResponder(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = server_only(cmd);
-    apr_uri_t uri;
+    mauth_http_url_t url;
 
     if (err) {
         return err;
     }
-    if (apr_uri_parse(cmd->temp_pool, arg, &uri) != APR_SUCCESS || uri.scheme == NULL
-        || strcasecmp(uri.scheme, "http") || uri.hostname == NULL) {
+    if (mauth_http_url_parse(cmd->temp_pool, arg, &url) != NULL) {
         return apr_psprintf(cmd->pool, "MAuthOCSPResponder: '%s' is not an http:// URL "
                             "(OCSP is asked over plain HTTP; responses are signed)", arg);
     }
