@@ -101,8 +101,31 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
 
 /* ------------------------------------------------------- the new trust */
 
-/* Whether crl may replace old's CRLs of the same issuer; else *err says why. */
-static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const char **err)
+/* Whether a is a later CRL than b of the same issuer. */
+static int later(const mauth_crl_t *a, const mauth_crl_t *b)
+{
+    return a->this_update > b->this_update
+           || (a->this_update == b->this_update && a->number && b->number
+               && mauth_crl_number_cmp(a, b) > 0);
+}
+
+/* Whether crls holds a later CRL of crl's issuer than crl. */
+static int superseded(const apr_array_header_t *crls, const mauth_crl_t *crl)
+{
+    int i;
+
+    for (i = 0; i < crls->nelts; i++) {
+        const mauth_crl_t *other = APR_ARRAY_IDX(crls, i, mauth_crl_t *);
+        if (other != crl && X509_NAME_cmp(other->issuer, crl->issuer) == 0
+            && later(other, crl)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int mauth_crl_replaces(apr_pool_t *p, mauth_crl_t *crl, int check_age, mauth_trust_t *old,
+                       const char **err)
 {
     char then[APR_RFC822_DATE_LEN], now[APR_RFC822_DATE_LEN];
     int i, ok = 1;
@@ -114,7 +137,7 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
         if (X509_NAME_cmp(in_use->issuer, crl->issuer) != 0) {
             continue;
         }
-        if (crl->this_update < in_use->this_update) {
+        if (check_age && crl->this_update < in_use->this_update) {
             apr_rfc822_date(now, crl->this_update);
             apr_rfc822_date(then, in_use->this_update);
             *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
@@ -123,7 +146,8 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
             ok = 0;
             break;
         }
-        if (crl->number && in_use->number && mauth_crl_number_cmp(crl, in_use) < 0) {
+        if (check_age && crl->number && in_use->number
+            && mauth_crl_number_cmp(crl, in_use) < 0) {
             *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
                                 "(a lower CRL number)", crl->source,
                                 mauth_name_text(p, crl->issuer));
@@ -176,7 +200,11 @@ apr_status_t mauth_trust_rebuild(apr_pool_t *p, mauth_trust_t *old,
         return rv;
     }
     for (i = 0; i < t->crls->nelts; i++) {
-        if (!replaces(p, APR_ARRAY_IDX(t->crls, i, mauth_crl_t *), old, err)) {
+        mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        /* an issuer's CRL kept beside a later one of it (a fetched CRL
+         * beside the one first put there) is no step back: the later
+         * one's age is what counts */
+        if (!mauth_crl_replaces(p, crl, !superseded(t->crls, crl), old, err)) {
             return APR_EINVAL;
         }
     }

@@ -167,6 +167,36 @@ UNIT_TEST(a_crl_with_a_lower_number_is_refused_a_higher_one_taken)
                            &t3, &err) == APR_SUCCESS, "rebuild: %s", err);
 }
 
+/* A fetched CRL lands beside the one first put in the directory: the
+ * older one kept there is no step back, and the next CRL fetched over the
+ * later one is taken. */
+UNIT_TEST(an_older_crl_kept_beside_a_later_one_of_its_issuer_does_not_block_a_refresh)
+{
+    world_t w;
+    mauth_trust_t *old, *t = NULL;
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    X509_CRL *first;
+    const char *err = NULL;
+
+    world_make(p, &w);
+    first = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 600});
+    tp_write_crls(p, w.dir, "crls.pem", 0, w.root_crl, first,
+                  tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 300,
+                                             .number = 2}), NULL);
+    old = build(p, &w);
+    tp_write_crls(p, w.dir, "crls.pem", 0, w.root_crl, first,
+                  tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60,
+                                             .number = 3}), NULL);
+    mauth_crl_files_state(p, &w.spec, state);
+    CHECK_MSG(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &t, &err) == APR_SUCCESS,
+              "rebuild: %s", err);
+    /* the later one going back is still refused */
+    tp_write_crls(p, w.dir, "crls.pem", 0, w.root_crl, first, NULL);
+    mauth_crl_files_state(p, &w.spec, state);
+    CHECK(mauth_trust_rebuild(p, t, &w.spec, state, NULL, &t, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "older than the one in use");
+}
+
 UNIT_TEST(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused)
 {
     world_t w;
@@ -278,6 +308,7 @@ static const unit_test_t tests[] = {
     UNIT(the_same_files_make_the_same_trust_id_in_every_process),
     UNIT(an_older_crl_is_refused),
     UNIT(a_crl_with_a_lower_number_is_refused_a_higher_one_taken),
+    UNIT(an_older_crl_kept_beside_a_later_one_of_its_issuer_does_not_block_a_refresh),
     UNIT(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused),
     UNIT(a_root_crl_with_a_bad_signature_or_garbage_is_refused),
     UNIT(a_swap_keeps_the_old_trust_until_its_last_reader_leaves),
