@@ -98,6 +98,14 @@ static apr_status_t write_file(apr_pool_t *p, const char *path, const unsigned c
     return rv;
 }
 
+/* A reason without the file name it starts with ("FILE: why"). */
+static const char *about(const char *why, const char *file)
+{
+    apr_size_t n = strlen(file);
+
+    return why && strncmp(why, file, n) == 0 && why[n] == ':' ? why + n + 2 : why;
+}
+
 /* Why crl (read from a fetched body) may not replace the trust's CRLs, or
  * NULL; *same says it is the very CRL in use. */
 static const char *refusal(apr_pool_t *p, mauth_trust_t *in_use, mauth_crl_t *crl, int *same)
@@ -141,9 +149,7 @@ mauth_fetch_outcome_e mauth_fetch_take(apr_pool_t *p, mauth_trust_t *in_use,
         *why = apr_psprintf(p, "cannot write %s", temp);
     }
     else if (mauth_crl_read_file(p, temp, crls, &err) != APR_SUCCESS) {
-        apr_size_t n = strlen(temp);
-        *why = apr_psprintf(p, "not a CRL (%s)", strncmp(err, temp, n) == 0 && err[n] == ':'
-                                                 ? err + n + 2 : err);
+        *why = apr_psprintf(p, "not a CRL (%s)", about(err, temp));
     }
     else if (crls->nelts != 1) {
         *why = apr_psprintf(p, "%d CRLs where one is expected", crls->nelts);
@@ -151,7 +157,8 @@ mauth_fetch_outcome_e mauth_fetch_take(apr_pool_t *p, mauth_trust_t *in_use,
     else {
         crl = APR_ARRAY_IDX(crls, 0, mauth_crl_t *);
         crl->source = path;
-        if ((*why = refusal(p, in_use, crl, &same)) == NULL && !same
+        /* the reasons name no file: nothing was written */
+        if ((*why = about(refusal(p, in_use, crl, &same), path)) == NULL && !same
             && apr_file_rename(temp, path, p) != APR_SUCCESS) {
             *why = apr_psprintf(p, "cannot rename %s to %s", temp, path);
         }

@@ -45,7 +45,11 @@ struct mauth_trust_live {
 
 /* ------------------------------------------------------- the files' state */
 
-static void state_of_file(EVP_MD_CTX *md, apr_pool_t *p, const char *path)
+/* A directory counts by its identity only: its times change with every
+ * hidden file written and removed in it (a temporary name renamed into
+ * place, a CRL fetch that failed its checks), and its files' own facts
+ * say what changed. */
+static void state_of_file(EVP_MD_CTX *md, apr_pool_t *p, const char *path, int is_dir)
 {
     apr_finfo_t info;
     apr_int64_t facts[5] = {0, 0, 0, 0, 0};
@@ -55,9 +59,9 @@ static void state_of_file(EVP_MD_CTX *md, apr_pool_t *p, const char *path)
                  | APR_FINFO_CTIME | APR_FINFO_TYPE, p) == APR_SUCCESS) {
         facts[0] = 1;
         facts[1] = (apr_int64_t)info.inode;
-        facts[2] = (apr_int64_t)info.size;
-        facts[3] = (apr_int64_t)info.mtime;
-        facts[4] = (apr_int64_t)info.ctime;
+        facts[2] = is_dir ? 0 : (apr_int64_t)info.size;
+        facts[3] = is_dir ? 0 : (apr_int64_t)info.mtime;
+        facts[4] = is_dir ? 0 : (apr_int64_t)info.ctime;
     }
     EVP_DigestUpdate(md, facts, sizeof(facts));
 }
@@ -71,7 +75,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     if (spec->crl_file) {
         EVP_DigestUpdate(md, "F", 1);
-        state_of_file(md, p, spec->crl_file);
+        state_of_file(md, p, spec->crl_file, 0);
     }
     if (spec->crl_path) {
         apr_dir_t *dir;
@@ -80,7 +84,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
         int i;
 
         EVP_DigestUpdate(md, "D", 1);
-        state_of_file(md, p, spec->crl_path);
+        state_of_file(md, p, spec->crl_path, 1);
         if (apr_dir_open(&dir, spec->crl_path, p) == APR_SUCCESS) {
             while (apr_dir_read(&entry, APR_FINFO_NAME, dir) == APR_SUCCESS) {
                 if (entry.name[0] != '.') {
@@ -92,7 +96,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
         }
         mauth_sort_paths(names);
         for (i = 0; i < names->nelts; i++) {
-            state_of_file(md, p, APR_ARRAY_IDX(names, i, const char *));
+            state_of_file(md, p, APR_ARRAY_IDX(names, i, const char *), 0);
         }
     }
     EVP_DigestFinal_ex(md, state, &len);

@@ -10,7 +10,9 @@
  *   crls.pem: root's CRL and inter's (revokes nothing), rewritten by the
  *   tests.
  */
+#include <apr_file_io.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 
 #include "mauth_refresh.h"
 #include "mauth_trust.h"
@@ -286,6 +288,26 @@ UNIT_TEST(a_swap_keeps_the_old_trust_until_its_last_reader_leaves)
     CHECK_INT(mauth_trust_live_held(live), 1);
 }
 
+/* A CRL fetch writes a hidden temporary file in the CRL directory and
+ * renames or removes it: the directory's times change, the CRLs do not. */
+UNIT_TEST(a_hidden_file_come_and_gone_in_the_crl_directory_is_no_change)
+{
+    world_t w;
+    unsigned char before[MAUTH_FILES_STATE_LEN], after[MAUTH_FILES_STATE_LEN];
+
+    world_make(p, &w);
+    w.spec.crl_file = NULL;
+    w.spec.crl_path = w.dir;
+    mauth_crl_files_state(p, &w.spec, before);
+    apr_sleep(apr_time_from_msec(20));
+    apr_file_remove(tp_write_file(p, w.dir, ".x.fetching", "x", 1), p);
+    mauth_crl_files_state(p, &w.spec, after);
+    CHECK(memcmp(before, after, sizeof(before)) == 0);
+    tp_write_file(p, w.dir, "new.crl", "x", 1);
+    mauth_crl_files_state(p, &w.spec, after);
+    CHECK(memcmp(before, after, sizeof(before)) != 0);
+}
+
 /* Names laid out b, a, c in memory: a sort by their addresses (what
  * strcmp on qsort's element pointers did) keeps that order. */
 UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
@@ -304,6 +326,7 @@ UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
 
 static const unit_test_t tests[] = {
     UNIT(a_directorys_files_are_taken_in_name_order_whatever_their_addresses),
+    UNIT(a_hidden_file_come_and_gone_in_the_crl_directory_is_no_change),
     UNIT(a_newer_crl_makes_a_new_trust_that_revokes),
     UNIT(the_same_files_make_the_same_trust_id_in_every_process),
     UNIT(an_older_crl_is_refused),
