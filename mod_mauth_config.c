@@ -577,13 +577,13 @@ const command_rec mauth_cmds[] = {
                  (void *)APR_OFFSETOF(mauth_server_conf_t, crl_fetch), RSRC_CONF,
                  "Fetch the CAs' CRLs from their http:// distribution points and "
                  "MAuthCARevocationFetchURL into MAuthCARevocationPath (default off)"),
-    AP_INIT_ITERATE("MAuthCARevocationFetchURL", mauth_cmd_CARevocationFetchURL, NULL,
-                    RSRC_CONF, "http:// URLs of CRLs fetched besides the CAs' own"),
-    AP_INIT_TAKE1("MAuthCARevocationFetchMaxSize", mauth_cmd_CARevocationFetchMaxSize, NULL,
-                  RSRC_CONF, "Largest CRL fetched, in bytes (default 67108864)"),
     AP_INIT_TAKE1("MAuthCARevocationFetchTimeout", mauth_cmd_seconds,
                   (void *)APR_OFFSETOF(mauth_server_conf_t, crl_fetch_timeout), RSRC_CONF,
                   "Seconds one CRL fetch may take (default 10)"),
+    AP_INIT_TAKE1("MAuthCARevocationFetchMaxSize", mauth_cmd_CARevocationFetchMaxSize, NULL,
+                  RSRC_CONF, "Largest CRL fetched, in bytes (default 67108864)"),
+    AP_INIT_ITERATE("MAuthCARevocationFetchURL", mauth_cmd_CARevocationFetchURL, NULL,
+                    RSRC_CONF, "http:// URLs of CRLs fetched besides the CAs' own"),
     AP_INIT_TAKE1("MAuthExpiryWarning", mauth_cmd_ExpiryWarning, NULL, RSRC_CONF,
                   "Days before their end that CA certificates and uploaded client "
                   "certificates are warned of, at start-up and daily (default 30; 0: never)"),
