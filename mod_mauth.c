@@ -130,7 +130,7 @@ static apr_status_t attach_trust(server_rec *s, mauth_server_conf_t *sc,
         return rv;
     }
     mauth_refresh_watch(s, sc, &spec, state);
-    return rv;
+    return mauth_fetch_watch(s, sc);
 }
 
 /* Sections read at start-up whose contents apply as if written around them. */
@@ -302,6 +302,7 @@ static void register_hooks(apr_pool_t *p)
     mauth_body_register_hooks(p);
     mauth_dbd_register_hooks(p);
     mauth_refresh_register_hooks(p);
+    mauth_fetch_register_hooks(p);
     mauth_expiry_register_hooks(p);
     mauth_ocsp_register_hooks(p);
 }

@@ -17,6 +17,8 @@
 
 #include "mauth_core.h"
 #include "mauth_conn.h"
+#include "mauth_fetch.h"
+#include "mauth_http.h"
 #include "mauth_refresh.h"
 #include "mauth_ocsp.h"
 #include "mauth_store.h"
@@ -49,6 +51,10 @@ typedef struct {
     int verify_depth;
     apr_interval_time_t crl_refresh;   /* how often the CRL files are looked
                                         * at; 0: never (mod_mauth_refresh.c) */
+    int crl_fetch;                     /* MAuthCARevocationFetch (mod_mauth_fetch.c) */
+    apr_array_header_t *crl_fetch_urls;/* MAuthCARevocationFetchURL (const char *) */
+    apr_interval_time_t crl_fetch_timeout;
+    apr_off_t crl_fetch_max;           /* bytes of one fetched CRL */
     int cache_size;
     apr_interval_time_t cache_ttl;
     int expiry_warning;                /* days; 0: no warnings (mod_mauth_expiry.c) */
@@ -209,6 +215,12 @@ void mauth_refresh_watch(server_rec *s, mauth_server_conf_t *sc, const mauth_tru
  * failure, logged). */
 int mauth_refresh_parent_start(apr_pool_t *pconf, server_rec *base);
 void mauth_refresh_register_hooks(apr_pool_t *p);
+
+/* mod_mauth_fetch.c: CRLs fetched from their distribution points */
+/* Fetches for sc's trust (just built), when MAuthCARevocationFetch is on;
+ * a failure is logged, naming the vhost. */
+apr_status_t mauth_fetch_watch(server_rec *s, mauth_server_conf_t *sc);
+void mauth_fetch_register_hooks(apr_pool_t *p);
 
 /* mod_mauth_expiry.c: warnings of CA certificates, CRLs and uploads ending */
 void mauth_expiry_register_hooks(apr_pool_t *p);

@@ -10,7 +10,6 @@
 #include "mod_mauth.h"
 
 #include "apr_strings.h"
-#include "apr_uri.h"
 #include "http_core.h"
 
 #define MERGE(field, unset) (add->field != (unset) ? add->field : base->field)
@@ -26,6 +25,9 @@ void *mauth_create_server_conf(apr_pool_t *p, server_rec *s)
     sc->crl_check = MAUTH_CRL_CHECK_UNSET;
     sc->verify_depth = MAUTH_UNSET;
     sc->crl_refresh = MAUTH_UNSET;
+    sc->crl_fetch = MAUTH_UNSET;
+    sc->crl_fetch_timeout = MAUTH_UNSET;
+    sc->crl_fetch_max = MAUTH_UNSET;
     sc->cache_size = MAUTH_UNSET;
     sc->cache_ttl = MAUTH_UNSET;
     sc->expiry_warning = MAUTH_UNSET;
@@ -59,6 +61,10 @@ void *mauth_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->crl_check = MERGE(crl_check, MAUTH_CRL_CHECK_UNSET);
     sc->verify_depth = MERGE(verify_depth, MAUTH_UNSET);
     sc->crl_refresh = MERGE(crl_refresh, MAUTH_UNSET);
+    sc->crl_fetch = MERGE(crl_fetch, MAUTH_UNSET);
+    sc->crl_fetch_urls = MERGE(crl_fetch_urls, NULL);
+    sc->crl_fetch_timeout = MERGE(crl_fetch_timeout, MAUTH_UNSET);
+    sc->crl_fetch_max = MERGE(crl_fetch_max, MAUTH_UNSET);
     sc->cache_size = MERGE(cache_size, MAUTH_UNSET);
     sc->cache_ttl = MERGE(cache_ttl, MAUTH_UNSET);
     sc->expiry_warning = MERGE(expiry_warning, MAUTH_UNSET);
@@ -130,6 +136,11 @@ static void resolve_server(apr_pool_t *p, mauth_server_conf_t *sc)
                                                  : MAUTH_CRL_CHECK_NONE);
     DEFAULT(sc, verify_depth, MAUTH_UNSET, MAUTH_DEFAULT_VERIFY_DEPTH);
     DEFAULT(sc, crl_refresh, MAUTH_UNSET, apr_time_from_sec(60));
+    DEFAULT(sc, crl_fetch, MAUTH_UNSET, 0);
+    DEFAULT(sc, crl_fetch_urls, NULL, NULL);
+    DEFAULT(sc, crl_fetch_timeout, MAUTH_UNSET, apr_time_from_sec(10));
+    /* a CRL of a million entries is about 23 MB */
+    DEFAULT(sc, crl_fetch_max, MAUTH_UNSET, (apr_off_t)64 * 1024 * 1024);
     DEFAULT(sc, cache_size, MAUTH_UNSET, 4096);
     DEFAULT(sc, cache_ttl, MAUTH_UNSET, apr_time_from_sec(300));
     DEFAULT(sc, expiry_warning, MAUTH_UNSET, 30);
@@ -441,13 +452,12 @@ static const char *mauth_cmd_OCSP(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *mauth_cmd_OCSPResponder(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = server_only(cmd);
-    apr_uri_t uri;
+    mauth_http_url_t url;
 
     if (err) {
         return err;
     }
-    if (apr_uri_parse(cmd->temp_pool, arg, &uri) != APR_SUCCESS || uri.scheme == NULL
-        || strcasecmp(uri.scheme, "http") || uri.hostname == NULL) {
+    if (mauth_http_url_parse(cmd->temp_pool, arg, &url) != NULL) {
         return apr_psprintf(cmd->pool, "MAuthOCSPResponder: '%s' is not an http:// URL "
                             "(OCSP is asked over plain HTTP; responses are signed)", arg);
     }
@@ -455,8 +465,42 @@ static const char *mauth_cmd_OCSPResponder(cmd_parms *cmd, void *dummy, const ch
     return NULL;
 }
 
+static const char *mauth_cmd_CARevocationFetchURL(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    mauth_server_conf_t *sc = SERVER_CONF(cmd);
+    mauth_http_url_t url;
+    const char *err = server_only(cmd);
+
+    if (err == NULL && (err = mauth_http_url_parse(cmd->temp_pool, arg, &url)) != NULL) {
+        return apr_psprintf(cmd->pool, "MAuthCARevocationFetchURL: %s (CRLs are fetched "
+                            "over plain HTTP; they are signed)", err);
+    }
+    if (err == NULL && sc->crl_fetch_urls == NULL) {
+        sc->crl_fetch_urls = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    if (err == NULL) {
+        APR_ARRAY_PUSH(sc->crl_fetch_urls, const char *) = arg;
+    }
+    return err;
+}
+
+static const char *mauth_cmd_CARevocationFetchMaxSize(cmd_parms *cmd, void *dummy,
+                                                      const char *arg)
+{
+    apr_int64_t bytes;
+    const char *err = server_only(cmd);
+
+    if (err || (err = mauth_parse_number(cmd->pool, cmd->cmd->name, arg, 1024,
+                                         (apr_int64_t)1 << 32, &bytes)) != NULL) {
+        return err;
+    }
+    SERVER_CONF(cmd)->crl_fetch_max = (apr_off_t)bytes;
+    return NULL;
+}
+
 /* MAuthOCSPOverrideResponder, MAuthOCSPAllowCertificateResponder,
- * MAuthOCSPUseNonce: on/off into the int at cmd->info's offset. */
+ * MAuthOCSPUseNonce, MAuthCARevocationFetch: on/off into the int at
+ * cmd->info's offset. */
 static const char *mauth_cmd_OCSPFlag(cmd_parms *cmd, void *dummy, int on)
 {
     *(int *)((char *)SERVER_CONF(cmd) + (apr_size_t)cmd->info) = on;
@@ -464,7 +508,8 @@ static const char *mauth_cmd_OCSPFlag(cmd_parms *cmd, void *dummy, int on)
 }
 
 /* MAuthCARevocationRefresh, MAuthVerdictCacheTimeout, MAuthOCSPResponderTimeout,
- * MAuthOCSPClockSkew, MAuthOCSPCacheTimeout: at most a week, into the
+ * MAuthOCSPClockSkew, MAuthOCSPCacheTimeout, MAuthCARevocationFetchTimeout:
+ * at most a week, into the
  * interval at cmd->info's offset. */
 static const char *mauth_cmd_seconds(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -528,6 +573,17 @@ const command_rec mauth_cmds[] = {
                   (void *)APR_OFFSETOF(mauth_server_conf_t, crl_refresh), RSRC_CONF,
                   "Seconds between looks at the CRL files for a change, taken "
                   "without a restart (default 60; 0: never)"),
+    AP_INIT_FLAG("MAuthCARevocationFetch", mauth_cmd_OCSPFlag,
+                 (void *)APR_OFFSETOF(mauth_server_conf_t, crl_fetch), RSRC_CONF,
+                 "Fetch the CAs' CRLs from their http:// distribution points and "
+                 "MAuthCARevocationFetchURL into MAuthCARevocationPath (default off)"),
+    AP_INIT_TAKE1("MAuthCARevocationFetchTimeout", mauth_cmd_seconds,
+                  (void *)APR_OFFSETOF(mauth_server_conf_t, crl_fetch_timeout), RSRC_CONF,
+                  "Seconds one CRL fetch may take (default 10)"),
+    AP_INIT_TAKE1("MAuthCARevocationFetchMaxSize", mauth_cmd_CARevocationFetchMaxSize, NULL,
+                  RSRC_CONF, "Largest CRL fetched, in bytes (default 67108864)"),
+    AP_INIT_ITERATE("MAuthCARevocationFetchURL", mauth_cmd_CARevocationFetchURL, NULL,
+                    RSRC_CONF, "http:// URLs of CRLs fetched besides the CAs' own"),
     AP_INIT_TAKE1("MAuthExpiryWarning", mauth_cmd_ExpiryWarning, NULL, RSRC_CONF,
                   "Days before their end that CA certificates and uploaded client "
                   "certificates are warned of, at start-up and daily (default 30; 0: never)"),

@@ -99,6 +99,14 @@ int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer);
  * to X509_free), or NULL. */
 X509 *mauth_crl_verified_issuer(mauth_crl_t *crl);
 
+/* Whether crl may take the place of old's CRLs of the same issuer: it
+ * verifies with the key that verified theirs (when one did), and, when
+ * check_age is set, it is not older by thisUpdate or CRL number.  Else 0
+ * and *err names crl's source and why.  (mauth_refresh.c: the refresh and
+ * the CRL fetching both ask it.) */
+int mauth_crl_replaces(apr_pool_t *p, mauth_crl_t *crl, int check_age, mauth_trust_t *old,
+                       const char **err);
+
 /* Whether the serial of cert is listed. */
 int mauth_crl_lists(const mauth_crl_t *crl, X509 *cert);
 

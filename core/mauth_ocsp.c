@@ -9,21 +9,20 @@
  * whatever certificate the response carries (OpenSSL's OCSP_TRUSTOTHER), so
  * a responder cannot speak for a CA that did not delegate to it.  Times are
  * checked against the caller's now, not the clock, so tests pin them.  The
- * HTTP client speaks plain http:// only, with one deadline for the whole
- * exchange and a bounded response; it never follows a redirect.  Nothing
+ * exchange is mauth_http.c's (plain http://, one deadline, a bounded
+ * response, no redirect followed).  Nothing
  * here decides where to ask: the glue does (a certificate must not be able
  * to make the server connect where it likes).
  */
 #include <string.h>
 #include <time.h>
 
-#include <apr_network_io.h>
 #include <apr_strings.h>
-#include <apr_uri.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "mauth_http.h"
 #include "mauth_ocsp.h"
 #include "mauth_trust.h"
 
@@ -302,166 +301,7 @@ const char *mauth_ocsp_aia_url(apr_pool_t *p, X509 *cert)
     return found;
 }
 
-/* The time left before deadline as a socket timeout; at least 1 ms. */
-static apr_status_t until(apr_socket_t *sock, apr_time_t deadline)
-{
-    apr_interval_time_t left = deadline - apr_time_now();
-
-    if (left <= 0) {
-        return APR_TIMEUP;
-    }
-    return apr_socket_timeout_set(sock, left < 1000 ? 1000 : left);
-}
-
-static apr_status_t send_all(apr_socket_t *sock, const char *data, apr_size_t len,
-                             apr_time_t deadline)
-{
-    apr_status_t rv;
-
-    while (len > 0) {
-        apr_size_t n = len;
-        if ((rv = until(sock, deadline)) != APR_SUCCESS
-            || (rv = apr_socket_send(sock, data, &n)) != APR_SUCCESS) {
-            return rv;
-        }
-        data += n;
-        len -= n;
-    }
-    return APR_SUCCESS;
-}
-
-/* The body of an HTTP/1.x response held whole in buf: status 200, a body of
- * Content-Length bytes when given, else up to the end. */
-static apr_status_t parse_response(apr_pool_t *p, const char *buf, apr_size_t len,
-                                   int complete, unsigned char **body, apr_size_t *body_len,
-                                   const char **err)
-{
-    const char *end = NULL, *line, *cl = NULL;
-    apr_size_t i, head_len;
-    apr_int64_t want = -1;
-
-    for (i = 0; i + 3 < len; i++) {
-        if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
-            end = buf + i;
-            break;
-        }
-    }
-    if (end == NULL) {
-        *err = complete ? "the responder's answer has no end of headers" : NULL;
-        return APR_INCOMPLETE;
-    }
-    head_len = (apr_size_t)(end - buf) + 4;
-    line = apr_pstrmemdup(p, buf, (apr_size_t)(end - buf));
-    if (strncmp(line, "HTTP/1.", 7) != 0 || strlen(line) < 12
-        || strncmp(line + 8, " 200", 4) != 0) {
-        *err = apr_psprintf(p, "the responder answered '%.60s'", strtok((char *)line, "\r"));
-        return APR_EGENERAL;
-    }
-    for (cl = line; (cl = strchr(cl, '\n')) != NULL; cl++) {
-        if (strncasecmp(cl + 1, "Content-Length:", 15) == 0) {
-            want = apr_atoi64(cl + 16);
-            if (want < 0 || want > MAUTH_OCSP_MAX_RESPONSE) {
-                *err = "the responder's Content-Length is out of bounds";
-                return APR_EGENERAL;
-            }
-        }
-    }
-    if (want >= 0 && len - head_len >= (apr_size_t)want) {
-        *body_len = (apr_size_t)want;
-    }
-    else if (want < 0 && complete) {
-        *body_len = len - head_len;
-    }
-    else {
-        *err = complete ? "the responder's answer is cut short" : NULL;
-        return APR_INCOMPLETE;
-    }
-    *body = apr_pmemdup(p, buf + head_len, *body_len ? *body_len : 1);
-    return APR_SUCCESS;
-}
-
-apr_status_t mauth_ocsp_http_post(apr_pool_t *p, const char *url, const unsigned char *body,
-                                  apr_size_t len, apr_interval_time_t timeout, apr_size_t max,
-                                  unsigned char **resp, apr_size_t *resp_len, const char **err)
-{
-    apr_time_t deadline = apr_time_now() + timeout;
-    apr_uri_t uri;
-    apr_sockaddr_t *sa;
-    apr_socket_t *sock = NULL;
-    apr_size_t cap = max + 4096, got = 0;
-    char *buf;
-    const char *head;
-    apr_status_t rv;
-
-    *err = NULL;
-    if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || uri.scheme == NULL
-        || strcasecmp(uri.scheme, "http") != 0 || uri.hostname == NULL) {
-        *err = apr_psprintf(p, "'%s' is not an http:// URL", url);
-        return APR_EINVAL;
-    }
-    if (uri.port == 0) {
-        uri.port = 80;
-    }
-    if ((rv = apr_sockaddr_info_get(&sa, uri.hostname, APR_UNSPEC, uri.port, 0, p))
-        != APR_SUCCESS) {
-        *err = apr_psprintf(p, "cannot resolve %s", uri.hostname);
-        return rv;
-    }
-    if ((rv = apr_socket_create(&sock, sa->family, SOCK_STREAM, APR_PROTO_TCP, p))
-        != APR_SUCCESS
-        || (rv = until(sock, deadline)) != APR_SUCCESS
-        || (rv = apr_socket_connect(sock, sa)) != APR_SUCCESS) {
-        *err = apr_psprintf(p, "cannot connect to %s:%u", uri.hostname, uri.port);
-        goto done;
-    }
-    head = apr_psprintf(p, "POST %s HTTP/1.0\r\nHost: %s:%u\r\n"
-                        "Content-Type: application/ocsp-request\r\n"
-                        "Content-Length: %" APR_SIZE_T_FMT "\r\nConnection: close\r\n\r\n",
-                        uri.path && *uri.path ? uri.path : "/", uri.hostname, uri.port, len);
-    if ((rv = send_all(sock, head, strlen(head), deadline)) != APR_SUCCESS
-        || (rv = send_all(sock, (const char *)body, len, deadline)) != APR_SUCCESS) {
-        *err = apr_psprintf(p, "cannot send the request to %s:%u", uri.hostname, uri.port);
-        goto done;
-    }
-    buf = apr_palloc(p, cap);
-    for (;;) {
-        apr_size_t n = cap - got;
-        if (n == 0) {
-            *err = "the responder's answer is too large";
-            rv = APR_ENOSPC;
-            goto done;
-        }
-        if ((rv = until(sock, deadline)) != APR_SUCCESS) {
-            *err = "the responder did not answer in time";
-            goto done;
-        }
-        rv = apr_socket_recv(sock, buf + got, &n);
-        got += n;
-        if (rv == APR_EOF || (rv == APR_SUCCESS && n == 0)) {
-            rv = parse_response(p, buf, got, 1, resp, resp_len, err);
-            goto done;
-        }
-        if (rv != APR_SUCCESS) {
-            *err = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv)
-                   ? "the responder did not answer in time" : "reading the answer failed";
-            goto done;
-        }
-        rv = parse_response(p, buf, got, 0, resp, resp_len, err);
-        if (rv != APR_INCOMPLETE) {
-            goto done;
-        }
-    }
-done:
-    if (sock) {
-        apr_socket_close(sock);
-    }
-    if (rv != APR_SUCCESS && *err == NULL) {
-        *err = "the exchange with the responder failed";
-    }
-    return rv;
-}
-
-/* ---------------------------------------------------- judging a chain */
+/* --------------------------------------------------- judging a chain */
 
 /* Where to ask about cert: the configured responder, or the certificate's
  * own when configuration allows it. */
@@ -524,8 +364,8 @@ static void status_of(apr_pool_t *p, X509 *cert, X509 *issuer,
         out->why = "cannot build the OCSP request";
         return;
     }
-    if (mauth_ocsp_http_post(p, url, der, len, settings->timeout, MAUTH_OCSP_MAX_RESPONSE,
-                             &resp, &resp_len, &err) != APR_SUCCESS) {
+    if (mauth_http_exchange(p, url, "application/ocsp-request", der, len, settings->timeout,
+                             MAUTH_OCSP_MAX_RESPONSE, &resp, &resp_len, &err) != APR_SUCCESS) {
         out->why = apr_psprintf(p, "%s: %s", url, err);
         return;
     }

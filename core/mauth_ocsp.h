@@ -75,15 +75,6 @@ void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req
 /* The first http:// OCSP URL of cert's authorityInfoAccess, or NULL. */
 const char *mauth_ocsp_aia_url(apr_pool_t *p, X509 *cert);
 
-/*
- * POSTs body as application/ocsp-request to url (http:// only) and reads
- * the response body, at most max bytes, the whole exchange bounded by
- * timeout.  On failure *err says why.
- */
-apr_status_t mauth_ocsp_http_post(apr_pool_t *p, const char *url, const unsigned char *body,
-                                  apr_size_t len, apr_interval_time_t timeout, apr_size_t max,
-                                  unsigned char **resp, apr_size_t *resp_len, const char **err);
-
 /* Upper bound of a response's size: larger ones are unavailable. */
 #define MAUTH_OCSP_MAX_RESPONSE (64 * 1024)
 

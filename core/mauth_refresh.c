@@ -46,7 +46,11 @@ struct mauth_trust_live {
 
 /* ------------------------------------------------------- the files' state */
 
-static void state_of_file(EVP_MD_CTX *md, apr_pool_t *p, const char *path)
+/* A directory counts by its identity only: its times change with every
+ * hidden file written and removed in it (a temporary name renamed into
+ * place, a CRL fetch that failed its checks), and its files' own facts
+ * say what changed. */
+static void state_of_file(EVP_MD_CTX *md, apr_pool_t *p, const char *path, int is_dir)
 {
     apr_finfo_t info;
     apr_int64_t facts[5] = {0, 0, 0, 0, 0};
@@ -56,9 +60,9 @@ static void state_of_file(EVP_MD_CTX *md, apr_pool_t *p, const char *path)
                  | APR_FINFO_CTIME | APR_FINFO_TYPE, p) == APR_SUCCESS) {
         facts[0] = 1;
         facts[1] = (apr_int64_t)info.inode;
-        facts[2] = (apr_int64_t)info.size;
-        facts[3] = (apr_int64_t)info.mtime;
-        facts[4] = (apr_int64_t)info.ctime;
+        facts[2] = is_dir ? 0 : (apr_int64_t)info.size;
+        facts[3] = is_dir ? 0 : (apr_int64_t)info.mtime;
+        facts[4] = is_dir ? 0 : (apr_int64_t)info.ctime;
     }
     EVP_DigestUpdate(md, facts, sizeof(facts));
 }
@@ -72,7 +76,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     if (spec->crl_file) {
         EVP_DigestUpdate(md, "F", 1);
-        state_of_file(md, p, spec->crl_file);
+        state_of_file(md, p, spec->crl_file, 0);
     }
     if (spec->crl_path) {
         apr_dir_t *dir;
@@ -81,7 +85,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
         int i;
 
         EVP_DigestUpdate(md, "D", 1);
-        state_of_file(md, p, spec->crl_path);
+        state_of_file(md, p, spec->crl_path, 1);
         if (apr_dir_open(&dir, spec->crl_path, p) == APR_SUCCESS) {
             while (apr_dir_read(&entry, APR_FINFO_NAME, dir) == APR_SUCCESS) {
                 if (entry.name[0] != '.') {
@@ -93,7 +97,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
         }
         mauth_sort_paths(names);
         for (i = 0; i < names->nelts; i++) {
-            state_of_file(md, p, APR_ARRAY_IDX(names, i, const char *));
+            state_of_file(md, p, APR_ARRAY_IDX(names, i, const char *), 0);
         }
     }
     EVP_DigestFinal_ex(md, state, &len);
@@ -102,8 +106,31 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
 
 /* ------------------------------------------------------- the new trust */
 
-/* Whether crl may replace old's CRLs of the same issuer; else *err says why. */
-static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const char **err)
+/* Whether a is a later CRL than b of the same issuer. */
+static int later(const mauth_crl_t *a, const mauth_crl_t *b)
+{
+    return a->this_update > b->this_update
+           || (a->this_update == b->this_update && a->number && b->number
+               && mauth_crl_number_cmp(a, b) > 0);
+}
+
+/* Whether crls holds a later CRL of crl's issuer than crl. */
+static int superseded(const apr_array_header_t *crls, const mauth_crl_t *crl)
+{
+    int i;
+
+    for (i = 0; i < crls->nelts; i++) {
+        const mauth_crl_t *other = APR_ARRAY_IDX(crls, i, mauth_crl_t *);
+        if (other != crl && X509_NAME_cmp(other->issuer, crl->issuer) == 0
+            && later(other, crl)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int mauth_crl_replaces(apr_pool_t *p, mauth_crl_t *crl, int check_age, mauth_trust_t *old,
+                       const char **err)
 {
     char then[APR_RFC822_DATE_LEN], now[APR_RFC822_DATE_LEN];
     int i, ok = 1;
@@ -115,7 +142,7 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
         if (X509_NAME_cmp(in_use->issuer, crl->issuer) != 0) {
             continue;
         }
-        if (crl->this_update < in_use->this_update) {
+        if (check_age && crl->this_update < in_use->this_update) {
             apr_rfc822_date(now, crl->this_update);
             apr_rfc822_date(then, in_use->this_update);
             *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
@@ -124,7 +151,8 @@ static int replaces(apr_pool_t *p, mauth_crl_t *crl, mauth_trust_t *old, const c
             ok = 0;
             break;
         }
-        if (crl->number && in_use->number && mauth_crl_number_cmp(crl, in_use) < 0) {
+        if (check_age && crl->number && in_use->number
+            && mauth_crl_number_cmp(crl, in_use) < 0) {
             *err = apr_psprintf(p, "%s: the CRL of %s is older than the one in use "
                                 "(a lower CRL number)", crl->source,
                                 mauth_name_text(p, crl->issuer));
@@ -177,7 +205,11 @@ apr_status_t mauth_trust_rebuild(apr_pool_t *p, mauth_trust_t *old,
         return rv;
     }
     for (i = 0; i < t->crls->nelts; i++) {
-        if (!replaces(p, APR_ARRAY_IDX(t->crls, i, mauth_crl_t *), old, err)) {
+        mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        /* an issuer's CRL kept beside a later one of it (a fetched CRL
+         * beside the one first put there) is no step back: the later
+         * one's age is what counts */
+        if (!mauth_crl_replaces(p, crl, !superseded(t->crls, crl), old, err)) {
             return APR_EINVAL;
         }
     }

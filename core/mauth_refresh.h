@@ -29,7 +29,8 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
  * *err naming the file and why, when a CRL does not parse, a CRL of a root
  * does not verify with the root's key, a CRL does not verify with the key
  * that verified the CRL of the same issuer in old, or a CRL is older (by
- * thisUpdate or CRL number) than old's CRL of the same issuer. */
+ * thisUpdate or CRL number) than old's CRL of the same issuer (a CRL with a
+ * later one of its issuer beside it is not compared by age). */
 apr_status_t mauth_trust_rebuild(apr_pool_t *p, mauth_trust_t *old,
                                  const mauth_trust_spec_t *spec,
                                  const unsigned char state[MAUTH_FILES_STATE_LEN],

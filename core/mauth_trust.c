@@ -284,12 +284,27 @@ static apr_status_t hand_crls_to_openssl(mauth_trust_t *t, const char **err, int
 #define WHAT_NO_ROOTS WHAT_CA_FILE "/" WHAT_CA_PATH
 #define WHAT_NO_CRL WHAT_CRL_FILE "/" WHAT_CRL_CHECK
 
+int mauth_trust_root_signed(const mauth_trust_t *t, mauth_crl_t *crl, int *issued_by_root)
+{
+    int j, verified = 0;
+
+    *issued_by_root = 0;
+    for (j = 0; j < sk_X509_num(t->roots); j++) {
+        X509 *root = sk_X509_value(t->roots, j);
+        if (X509_NAME_cmp(X509_get_subject_name(root), crl->issuer) == 0) {
+            *issued_by_root = 1;
+            verified |= mauth_crl_signed_by(crl, root);
+        }
+    }
+    return verified;
+}
+
 /* mauth_trust_finish, telling what is at fault: *what for the whole (no
  * roots, no CRL), or *bad_crl, the index of the CRL at fault (else -1). */
 static apr_status_t finish(mauth_trust_t *t, const mauth_logger_t *log, const char **err,
                            const char **what, int *bad_crl)
 {
-    int i, j;
+    int i;
 
     *bad_crl = -1;
     if (sk_X509_num(t->roots) == 0) {
@@ -314,13 +329,7 @@ static apr_status_t finish(mauth_trust_t *t, const mauth_logger_t *log, const ch
         }
         /* CRLs of the roots can be verified now, once; those of
          * intermediates when the first chain through them arrives. */
-        for (j = 0; j < sk_X509_num(t->roots); j++) {
-            X509 *root = sk_X509_value(t->roots, j);
-            if (X509_NAME_cmp(X509_get_subject_name(root), crl->issuer) == 0) {
-                issued_by_root = 1;
-                verified |= mauth_crl_signed_by(crl, root);
-            }
-        }
+        verified = mauth_trust_root_signed(t, crl, &issued_by_root);
         if (issued_by_root && !verified) {
             *err = apr_psprintf(t->pool, "%s: the CRL issued by a trusted root "
                                 "does not verify with that root's key", crl->source);

@@ -30,4 +30,10 @@ struct mauth_trust {
  * files are read, and their state taken, in one order in every process. */
 void mauth_sort_paths(apr_array_header_t *paths);
 
+/* Whether crl verifies with the key of a configured CA certificate (a
+ * root) of its issuer's name; *issued_by_root says whether one has that
+ * name.  Start-up checks the roots' CRLs with it, CRL fetching every
+ * CRL it fetches. */
+int mauth_trust_root_signed(const mauth_trust_t *t, mauth_crl_t *crl, int *issued_by_root);
+
 #endif /* MAUTH_TRUST_H */

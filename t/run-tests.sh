@@ -95,6 +95,12 @@ if [ -z "${MAUTH_TEST_OCSP_PORT:-}" ]; then
         'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
 fi
 export MAUTH_TEST_OCSP_PORT
+# The CRL server t/chain/crl_fetch.t starts listens here (${MAUTH_TEST_FETCH_PORT}).
+if [ -z "${MAUTH_TEST_FETCH_PORT:-}" ]; then
+    MAUTH_TEST_FETCH_PORT=$(perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
+fi
+export MAUTH_TEST_FETCH_PORT
 
 # 3. t/TEST from t/TEST.PL, then a clean configuration and the run.
 APACHE_TEST_NO_STICKY_PREFERENCES=1

@@ -141,13 +141,6 @@ sub warm {
     }
 }
 
-sub slurp {
-    my $file = shift;
-    open my $fh, '<:raw', $file or die "$file: $!";
-    local $/;
-    return scalar <$fh>;
-}
-
 # Writes bytes into an existing file the way cp does: truncate, then write.
 sub rewrite {
     my ($file, $bytes) = @_;
@@ -171,7 +164,7 @@ if (!is_pgsql()) {
     subtest 'SQLite: the database file rewritten in place (cp backup.db mauth.db)' => sub {
         my ($user, $warm, $broken, $back, @more) = user_with_sessions('rewrite', 11);
         warm($warm);
-        my $backup = slurp($db);
+        my $backup = MAuth::Test::file_bytes($db);
         my $mark = error_log_mark();
         rewrite($db, '');
         refused_while_broken($broken, 3);
@@ -246,7 +239,7 @@ if (!is_pgsql()) {
                        . 'when run as root)' if $fs eq '' || index($db, "$fs/") != 0;
         my ($user, $warm, $reads, $broken, $back, @more) = user_with_sessions('full', 8);
         warm($warm);
-        my $backup = slurp($db);
+        my $backup = MAuth::Test::file_bytes($db);
         my $filler = File::Basename::dirname($db) . '/filler';
         my $fill = sub {
             open my $fh, '>>:raw', $filler or die "$filler: $!";

@@ -58,6 +58,17 @@ EOF
 my $ROOTS = qq{    MAuthCACertificateFile "$pki/roots.pem"\n};
 my $CRLS  = qq{    MAuthCARevocationFile "$pki/crls-all.pem"\n};
 
+# A CRL directory for the CRL fetching cases (root's and int1's CRLs).
+my $crl_dir = "$base/crl-dir";
+{
+    mkpath($crl_dir);
+    require File::Copy;
+    File::Copy::copy("$pki/$_", "$crl_dir/$_") or die "$_: $!" for qw(root.crl int1.crl);
+    chmod 0755, $crl_dir;
+}
+my $FETCH = "    MAuthCARevocationFetch on\n";
+my $FETCH_URL = "    MAuthCARevocationFetchURL http://127.0.0.1:1/int1.crl\n";
+
 # int1's CRL again, scoped by an issuing distribution point: a CRL only
 # OpenSSL's extended handling reads, which the module must say at start-up.
 my $idp_crls = "$base/crls-idp.pem";
@@ -101,6 +112,21 @@ my @cases = (
     ['crl_needing_extended_handling_is_announced_at_the_default_log_level',
      $MUTUAL_SSL . $MAUTH . $ROOTS . qq{    MAuthCARevocationFile "$idp_crls"\n},
      'start', [qr/\[mauth:warn\].*MAUTH00001.*crls-idp\.pem.*extended CRL handling/], 'warn'],
+    ['crl_fetching_with_a_crl_directory_and_a_url_starts',
+     $MUTUAL_SSL . $MAUTH . $ROOTS . qq{    MAuthCARevocationPath "$crl_dir"\n} . $FETCH . $FETCH_URL,
+     'start', []],
+    ['crl_fetching_without_a_crl_directory_is_refused',
+     $MUTUAL_SSL . $MAUTH . $ROOTS . $CRLS . $FETCH . $FETCH_URL,
+     'refuse', [qr/MAUTH00121/, qr/MAuthCARevocationFetch on/, qr/MAuthCARevocationPath/,
+                qr/httpd\.conf:\d+/]],
+    ['crl_fetching_from_a_url_that_is_not_http_is_refused',
+     $MUTUAL_SSL . $MAUTH . $ROOTS . qq{    MAuthCARevocationPath "$crl_dir"\n} . $FETCH
+     . "    MAuthCARevocationFetchURL ldap://ldap.example/cn=CRL\n",
+     'refuse', [qr/MAuthCARevocationFetchURL/, qr{'ldap://ldap\.example/cn=CRL' is not an http:// URL},
+                qr/httpd\.conf/]],
+    ['crl_fetching_with_no_url_at_all_is_refused',
+     $MUTUAL_SSL . $MAUTH . $ROOTS . qq{    MAuthCARevocationPath "$crl_dir"\n} . $FETCH,
+     'refuse', [qr/MAUTH00121/, qr/no URL to fetch from/, qr/httpd\.conf:\d+/]],
     ['missing_root_bundle_is_refused',
      $MUTUAL_SSL . $MAUTH . qq{    MAuthCACertificateFile "$missing"\n} . $CRLS,
      'refuse', [qr/MAuthCACertificateFile/, qr/\Qno-such-roots.pem\E/]],

@@ -10,7 +10,9 @@
  *   crls.pem: root's CRL and inter's (revokes nothing), rewritten by the
  *   tests.
  */
+#include <apr_file_io.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 
 #include "mauth_refresh.h"
 #include "mauth_trust.h"
@@ -167,6 +169,36 @@ UNIT_TEST(a_crl_with_a_lower_number_is_refused_a_higher_one_taken)
                            &t3, &err) == APR_SUCCESS, "rebuild: %s", err);
 }
 
+/* A fetched CRL lands beside the one first put in the directory: the
+ * older one kept there is no step back, and the next CRL fetched over the
+ * later one is taken. */
+UNIT_TEST(an_older_crl_kept_beside_a_later_one_of_its_issuer_does_not_block_a_refresh)
+{
+    world_t w;
+    mauth_trust_t *old, *t = NULL;
+    unsigned char state[MAUTH_FILES_STATE_LEN];
+    X509_CRL *first;
+    const char *err = NULL;
+
+    world_make(p, &w);
+    first = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 600});
+    tp_write_crls(p, w.dir, "crls.pem", 0, w.root_crl, first,
+                  tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 300,
+                                             .number = 2}), NULL);
+    old = build(p, &w);
+    tp_write_crls(p, w.dir, "crls.pem", 0, w.root_crl, first,
+                  tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60,
+                                             .number = 3}), NULL);
+    mauth_crl_files_state(p, &w.spec, state);
+    CHECK_MSG(mauth_trust_rebuild(p, old, &w.spec, state, NULL, &t, &err) == APR_SUCCESS,
+              "rebuild: %s", err);
+    /* the later one going back is still refused */
+    tp_write_crls(p, w.dir, "crls.pem", 0, w.root_crl, first, NULL);
+    mauth_crl_files_state(p, &w.spec, state);
+    CHECK(mauth_trust_rebuild(p, t, &w.spec, state, NULL, &t, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "older than the one in use");
+}
+
 UNIT_TEST(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused)
 {
     world_t w;
@@ -311,6 +343,26 @@ UNIT_TEST(the_replaced_trust_is_freed_in_the_parent_and_in_each_child)
     apr_pool_destroy(pchild);
 }
 
+/* A CRL fetch writes a hidden temporary file in the CRL directory and
+ * renames or removes it: the directory's times change, the CRLs do not. */
+UNIT_TEST(a_hidden_file_come_and_gone_in_the_crl_directory_is_no_change)
+{
+    world_t w;
+    unsigned char before[MAUTH_FILES_STATE_LEN], after[MAUTH_FILES_STATE_LEN];
+
+    world_make(p, &w);
+    w.spec.crl_file = NULL;
+    w.spec.crl_path = w.dir;
+    mauth_crl_files_state(p, &w.spec, before);
+    apr_sleep(apr_time_from_msec(20));
+    apr_file_remove(tp_write_file(p, w.dir, ".x.fetching", "x", 1), p);
+    mauth_crl_files_state(p, &w.spec, after);
+    CHECK(memcmp(before, after, sizeof(before)) == 0);
+    tp_write_file(p, w.dir, "new.crl", "x", 1);
+    mauth_crl_files_state(p, &w.spec, after);
+    CHECK(memcmp(before, after, sizeof(before)) != 0);
+}
+
 /* Names laid out b, a, c in memory: a sort by their addresses (what
  * strcmp on qsort's element pointers did) keeps that order. */
 UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
@@ -330,10 +382,12 @@ UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
 static const unit_test_t tests[] = {
     UNIT(the_replaced_trust_is_freed_in_the_parent_and_in_each_child),
     UNIT(a_directorys_files_are_taken_in_name_order_whatever_their_addresses),
+    UNIT(a_hidden_file_come_and_gone_in_the_crl_directory_is_no_change),
     UNIT(a_newer_crl_makes_a_new_trust_that_revokes),
     UNIT(the_same_files_make_the_same_trust_id_in_every_process),
     UNIT(an_older_crl_is_refused),
     UNIT(a_crl_with_a_lower_number_is_refused_a_higher_one_taken),
+    UNIT(an_older_crl_kept_beside_a_later_one_of_its_issuer_does_not_block_a_refresh),
     UNIT(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused),
     UNIT(a_root_crl_with_a_bad_signature_or_garbage_is_refused),
     UNIT(a_swap_keeps_the_old_trust_until_its_last_reader_leaves),

@@ -18,7 +18,7 @@ our @EXPORT = qw(
     assert_refused assert_accepted
     cert_fingerprint cert_serial
     error_log_mark error_log_since
-    run_s_client
+    run_s_client file_bytes
 );
 
 my $counter = 0;
@@ -303,6 +303,14 @@ sub cert_serial {
     my $out = `@{[openssl_bin()]} x509 -in '$pem' -noout -serial`;
     my ($hex) = $out =~ /serial=([0-9A-F]+)/i or die "cannot read serial of $pem";
     return uc $hex;
+}
+
+# The bytes of a file, whole.
+sub file_bytes {
+    my $file = shift;
+    open my $fh, '<:raw', $file or die "$file: $!";
+    local $/;
+    return scalar <$fh>;
 }
 
 sub error_log { t_dir() . '/logs/error_log' }
