@@ -300,15 +300,22 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
 {
     der_reader_t entries, entry;
     der_item_t item, serial, when, extensions;
-    apr_size_t count = 0;
+    apr_size_t count = 0, i;
     uint32_t *offsets = NULL;
+    unsigned char *entry_at = NULL;    /* given index: a bit per DER byte, set
+                                        * where an entry's serial starts */
 
     if (crl->der_len > UINT32_MAX) {
         return parse_fail(err, "CRL is larger than 4 GB");
     }
+    if (index->how == MAUTH_CRL_INDEX_GIVEN && index->count > 0
+        && (entry_at = calloc(crl->der_len / 8 + 1, 1)) == NULL) {
+        return parse_fail(err, "out of memory");
+    }
     der_enter(&entries, list);
     while (entries.p < entries.end) {
         if (!der_read(&entries, &item) || item.tag != DER_SEQUENCE) {
+            free(entry_at);
             return parse_fail(err, "malformed revoked certificate entry");
         }
         der_enter(&entry, &item);
@@ -316,12 +323,18 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
             || serial.len == 0 || serial.len > 126
             || !der_read(&entry, &when)
             || (when.tag != DER_UTCTIME && when.tag != DER_GENERALIZED)) {
+            free(entry_at);
             return parse_fail(err, "malformed revoked certificate entry");
         }
         if (entry.p < entry.end
             && (!der_read(&entry, &extensions)
                 || !scan_extensions(&extensions, 1, crl, &crl->complex_why))) {
+            free(entry_at);
             return parse_fail(err, "malformed entry extensions");
+        }
+        if (entry_at) {
+            apr_size_t at = (apr_size_t)(serial.start + 1 - crl->der);
+            entry_at[at / 8] |= (unsigned char)(1u << (at % 8));
         }
         if (offsets) {
             offsets[count] = (uint32_t)(serial.start + 1 - crl->der);
@@ -341,7 +354,16 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
     }
     crl->revoked_count = count;
     if (index->how == MAUTH_CRL_INDEX_GIVEN) {
-        if (index->count != count || !given_index_fits(crl, list, index->at, count)) {
+        /* sorted and in the list is not enough: each entry exactly once
+         * (an offset named twice would hide another entry) */
+        int fits = index->count == count && given_index_fits(crl, list, index->at, count);
+        for (i = 0; fits && i < count; i++) {
+            uint32_t at = index->at[i];
+            fits = (entry_at[at / 8] >> (at % 8)) & 1;
+            entry_at[at / 8] &= (unsigned char)~(1u << (at % 8));
+        }
+        free(entry_at);
+        if (!fits) {
             return parse_fail(err, "its index does not match it");
         }
         offsets = index->at;

@@ -61,6 +61,8 @@ typedef struct {
     const char *path;
     uint64_t blob_start;
     int whole_file;                    /* no PEM block: the file taken as DER */
+    EVP_MD_CTX *md;                    /* set: the DER is only hashed (every CRL's
+                                        * in turn, no padding) */
 } der_sink_t;
 
 static apr_status_t free_der(void *data)
@@ -73,6 +75,9 @@ static int sink_put(der_sink_t *sink, const unsigned char *data, apr_size_t len)
 {
     if (len == 0) {
         return 1;
+    }
+    if (sink->md) {
+        return EVP_DigestUpdate(sink->md, data, len);
     }
     if (sink->file) {
         sink->written += (apr_off_t)len;
@@ -103,6 +108,9 @@ static apr_status_t sink_end_crl(der_sink_t *sink, const char **why)
     mauth_crl_t *crl;
     apr_status_t rv;
 
+    if (sink->md) {
+        return APR_SUCCESS;
+    }
     if (sink->file) {
         cached_crl_t *blob = apr_array_push(sink->blobs);
         blob->der_off = sink->blob_start;
@@ -231,6 +239,37 @@ static int pem_feed(pem_reader_t *r, const unsigned char *data, apr_size_t len)
     return 1;
 }
 
+/*
+ * Opens path for reading when it is a regular file (a link to one will
+ * do, unless nofollow).  MAuthCARevocationPath and the cache directory are
+ * written by the children's User, and the parent (root) reads them from
+ * its monitor hook: a FIFO must not hold it, nor /dev/zero feed it for
+ * ever, nor a device be opened at all (the stat before the open; the
+ * fstat after it closes the race).  APR_EINVAL: not a regular file.
+ */
+static apr_status_t open_regular(apr_pool_t *p, const char *path, int nofollow,
+                                 apr_file_t **file)
+{
+    struct stat st;
+    int fd;
+
+    if ((nofollow ? lstat(path, &st) : stat(path, &st)) != 0) {
+        return errno;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return APR_EINVAL;
+    }
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0) {
+        return errno == ELOOP ? APR_EINVAL : errno;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return APR_EINVAL;
+    }
+    return apr_os_file_put(file, &fd, APR_FOPEN_READ | APR_FOPEN_BINARY, p);
+}
+
 /* Reads path through once, feeding its bytes to r (when not NULL) or, as
  * one DER CRL, to sink (when r is NULL; neither: only the digest); digest:
  * SHA-256 of the bytes. */
@@ -251,10 +290,9 @@ static apr_status_t stream_file(apr_pool_t *p, const char *path, pem_reader_t *r
         return APR_ENOMEM;
     }
 
-    if ((rv = apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p))
-        != APR_SUCCESS) {
+    if ((rv = open_regular(p, path, 0, &file)) != APR_SUCCESS) {
         EVP_MD_CTX_free(sha);
-        *why = "cannot be read";
+        *why = rv == APR_EINVAL ? "is not a regular file" : "cannot be read";
         return rv;
     }
     do {
@@ -331,8 +369,11 @@ static apr_status_t read_into_memory(apr_pool_t *p, const char *path,
 /* Maps an existing cache file and takes its CRLs, every index checked
  * against its DER.  APR_ENOENT when there is none. */
 static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char *path,
+                                   const unsigned char der_digest[SHA256_DIGEST_LENGTH],
                                    apr_array_header_t *crls, const char **why)
 {
+    unsigned char mapped_digest[SHA256_DIGEST_LENGTH];
+    EVP_MD_CTX *md;
     apr_file_t *file;
     apr_finfo_t info;
     apr_mmap_t *map;
@@ -342,9 +383,8 @@ static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char
     apr_status_t rv;
     uint64_t i;
 
-    /* not blocked by a FIFO someone put in its place */
-    if ((rv = apr_file_open(&file, cached, APR_FOPEN_READ | APR_FOPEN_BINARY
-                                           | APR_FOPEN_NONBLOCK, 0, p)) != APR_SUCCESS) {
+    /* a plain file, not a link, not a FIFO someone put in its place */
+    if ((rv = open_regular(p, cached, 1, &file)) != APR_SUCCESS) {
         return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
     }
     rv = apr_file_info_get(&info, APR_FINFO_SIZE | APR_FINFO_TYPE, file);
@@ -372,6 +412,25 @@ static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char
         return APR_EINVAL;
     }
     dir = (const cached_crl_t *)(base + trailer->directory_off);
+    /* its DER is the DER of the CRL file's content, not another CRL (an
+     * older one of the same issuer, validly signed) put under that name */
+    if ((md = EVP_MD_CTX_new()) == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        *why = "out of memory";
+        return APR_ENOMEM;
+    }
+    for (i = 0; i < trailer->count; i++) {
+        if (dir[i].der_off > map->size || dir[i].der_len > map->size - dir[i].der_off) {
+            break;
+        }
+        EVP_DigestUpdate(md, base + dir[i].der_off, (size_t)dir[i].der_len);
+    }
+    EVP_DigestFinal_ex(md, mapped_digest, NULL);
+    EVP_MD_CTX_free(md);
+    if (i < trailer->count || memcmp(mapped_digest, der_digest, sizeof(mapped_digest)) != 0) {
+        *why = "its cache file is damaged";
+        return APR_EINVAL;
+    }
     for (i = 0; i < trailer->count; i++) {
         mauth_crl_index_t index = {MAUTH_CRL_INDEX_GIVEN, NULL, (apr_size_t)dir[i].index_count};
         mauth_crl_t *crl;
@@ -558,12 +617,24 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
                                        apr_array_header_t *crls, const char **why)
 {
     unsigned char content[SHA256_DIGEST_LENGTH], of_path[SHA256_DIGEST_LENGTH];
+    unsigned char der[SHA256_DIGEST_LENGTH];
+    der_sink_t hashed = {.p = p, .path = path, .md = EVP_MD_CTX_new()};
     const char *of_path_hex, *prefix, *name, *cached;
     apr_file_t *lock;
     apr_status_t rv;
     int first = crls->nelts, attempt;
 
-    if ((rv = stream_file(p, path, NULL, NULL, content, why)) != APR_SUCCESS) {
+    /* the content's digest names the file; its CRLs' DER's digest is what
+     * the file must hold */
+    if (hashed.md == NULL || !EVP_DigestInit_ex(hashed.md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(hashed.md);
+        *why = "out of memory";
+        return APR_ENOMEM;
+    }
+    rv = decode_file(p, path, &hashed, content, why);
+    EVP_DigestFinal_ex(hashed.md, der, NULL);
+    EVP_MD_CTX_free(hashed.md);
+    if (rv != APR_SUCCESS) {
         return rv;
     }
     EVP_Digest(path, strlen(path), of_path, NULL, EVP_sha256(), NULL);
@@ -571,7 +642,7 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     prefix = apr_pstrcat(p, of_path_hex, "-", NULL);
     name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
     cached = apr_pstrcat(p, dir, "/", name, NULL);
-    if ((rv = map_cache_file(p, cached, path, crls, why)) == APR_SUCCESS) {
+    if ((rv = map_cache_file(p, cached, path, der, crls, why)) == APR_SUCCESS) {
         return rv;
     }
     crls->nelts = first;
@@ -584,7 +655,7 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
         return rv;
     }
     for (attempt = 0; attempt < 2; attempt++) {
-        if ((rv = map_cache_file(p, cached, path, crls, why)) == APR_SUCCESS) {
+        if ((rv = map_cache_file(p, cached, path, der, crls, why)) == APR_SUCCESS) {
             break;
         }
         crls->nelts = first;
