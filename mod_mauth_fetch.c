@@ -10,6 +10,7 @@
  * touches a trust.
  */
 #include "mod_mauth.h"
+#include "unixd.h"
 
 #define WATCHDOG_NAME "_mauth_crl_fetch_"
 #define TICK apr_time_from_sec(1)
@@ -65,6 +66,10 @@ static int fetch_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
                              server_rec *base)
 {
     server_rec *s, *wanted = NULL;
+    /* the fetching process is a child: User's as root, else ours */
+    apr_uid_t child_uid = geteuid() == 0 ? ap_unixd_config.user_id : geteuid();
+    apr_gid_t child_gid = geteuid() == 0 ? ap_unixd_config.group_id : getegid();
+    const char *why;
 
     for (s = base; s; s = s->next) {
         mauth_server_conf_t *sc = mauth_server_conf(s);
@@ -74,6 +79,13 @@ static int fetch_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
                          "the directory fetched CRLs are written to", s->defn_name,
                          s->defn_line_number);
             return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (mauth_is_mutual(sc) && sc->crl_fetch
+            && (why = mauth_fetch_dir_unwritable(ptemp, sc->crl_path, child_uid, child_gid))) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MAUTHNO(00122)
+                         "MAuthCARevocationFetch (vhost %s:%u): MAuthCARevocationPath %s; "
+                         "fetched CRLs cannot be written", s->defn_name, s->defn_line_number,
+                         why);
         }
         wanted = mauth_is_mutual(sc) && sc->crl_fetch ? s : wanted;
     }

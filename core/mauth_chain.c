@@ -316,6 +316,22 @@ static mauth_reason_e check_revocation(const mauth_trust_t *t, STACK_OF(X509) *c
     return MAUTH_REASON_OK;
 }
 
+int mauth_trust_crl_lists(const mauth_trust_t *t, X509 *cert, X509 *issuer, apr_time_t now)
+{
+    const X509_NAME *issuer_name = X509_get_subject_name(issuer);
+    int j;
+
+    for (j = 0; j < t->crls->nelts; j++) {
+        mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, j, mauth_crl_t *);
+        if (X509_NAME_cmp(crl->issuer, issuer_name) == 0 && now >= crl->this_update
+            && (!crl->next_update || now < crl->next_update)
+            && mauth_crl_signed_by(crl, issuer) && mauth_crl_lists(crl, cert)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void mauth_verify_chain(const mauth_trust_t *t, X509 *leaf, STACK_OF(X509) *untrusted,
                         apr_time_t now, const mauth_logger_t *log,
                         mauth_verdict_t *v)

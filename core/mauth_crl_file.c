@@ -40,6 +40,7 @@
 #define READ_CHUNK (64 * 1024)
 #define MARKER_MAX 128                 /* longest PEM marker line kept */
 #define NO_CRL "no CRL found (neither PEM nor DER)"
+static const char CANNOT_READ[] = "cannot be read";
 
 typedef struct {
     uint64_t der_off, der_len, index_off, index_count;
@@ -292,14 +293,14 @@ static apr_status_t stream_file(apr_pool_t *p, const char *path, pem_reader_t *r
 
     if ((rv = open_regular(p, path, 0, &file)) != APR_SUCCESS) {
         EVP_MD_CTX_free(sha);
-        *why = rv == APR_EINVAL ? "is not a regular file" : "cannot be read";
+        *why = rv == APR_EINVAL ? "is not a regular file" : CANNOT_READ;
         return rv;
     }
     do {
         got = READ_CHUNK;
         rv = apr_file_read(file, chunk, &got);
         if (rv != APR_SUCCESS && rv != APR_EOF) {
-            *why = "cannot be read";
+            *why = CANNOT_READ;
             break;
         }
         EVP_DigestUpdate(sha, chunk, got);
@@ -679,7 +680,9 @@ apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path, const char *ca
                                 : read_into_memory(p, path, crls, &why);
 
     if (rv != APR_SUCCESS) {
-        *err = apr_psprintf(p, "%s: %s", path, why ? why : "cannot be read");
+        /* as the roots' reader and mod_ssl say it */
+        *err = why == NULL || why == CANNOT_READ ? apr_psprintf(p, "cannot read %s", path)
+                                                 : apr_psprintf(p, "%s: %s", path, why);
     }
     return rv;
 }

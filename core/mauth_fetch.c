@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -188,6 +189,30 @@ struct mauth_crl_fetch {
     apr_pool_t *pool;
     apr_array_header_t *fetched;       /* fetched_t */
 };
+
+const char *mauth_fetch_dir_unwritable(apr_pool_t *p, const char *dir, apr_uid_t uid,
+                                       apr_gid_t gid)
+{
+    apr_finfo_t info;
+    apr_fileperms_t need;
+
+    if (apr_stat(&info, dir, APR_FINFO_TYPE | APR_FINFO_OWNER | APR_FINFO_PROT, p)
+        != APR_SUCCESS) {
+        return apr_psprintf(p, "%s cannot be read", dir);
+    }
+    if (info.filetype != APR_DIR) {
+        return apr_psprintf(p, "%s is not a directory", dir);
+    }
+    need = uid == 0 ? 0
+           : info.user == uid ? APR_FPROT_UWRITE | APR_FPROT_UEXECUTE
+           : info.group == gid ? APR_FPROT_GWRITE | APR_FPROT_GEXECUTE
+           : APR_FPROT_WWRITE | APR_FPROT_WEXECUTE;
+    if ((info.protection & need) != need) {
+        return apr_psprintf(p, "%s is not writable by the user the children run as "
+                            "(uid %ld)", dir, (long)uid);
+    }
+    return NULL;
+}
 
 mauth_crl_fetch_t *mauth_crl_fetch_create(apr_pool_t *p)
 {

@@ -80,6 +80,11 @@ typedef struct {
     mauth_fetch_timing_t timing;
 } mauth_fetch_settings_t;
 
+/* NULL when the user uid (group gid) may write files into dir, as its
+ * mode bits say (ACLs and supplementary groups aside); else why not. */
+const char *mauth_fetch_dir_unwritable(apr_pool_t *p, const char *dir, apr_uid_t uid,
+                                       apr_gid_t gid);
+
 /* Every URL one process fetches, each on its own schedule. */
 typedef struct mauth_crl_fetch mauth_crl_fetch_t;
 mauth_crl_fetch_t *mauth_crl_fetch_create(apr_pool_t *p);

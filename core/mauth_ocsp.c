@@ -129,7 +129,8 @@ static void unavailable(mauth_ocsp_result_t *out, const char *why)
 
 /* Whether signer may sign responses about issuer's certificates at now:
  * it is the issuer, or the issuer issued it for id-kp-OCSPSigning. */
-static const char *signer_refused(X509 *signer, X509 *issuer, apr_time_t now)
+static const char *signer_refused(X509 *signer, X509 *issuer, const mauth_trust_t *trust,
+                                  apr_time_t now)
 {
     time_t at = (time_t)apr_time_sec(now);
 
@@ -148,6 +149,13 @@ static const char *signer_refused(X509 *signer, X509 *issuer, apr_time_t now)
     if (X509_cmp_time(X509_get0_notBefore(signer), &at) > 0
         || X509_cmp_time(X509_get0_notAfter(signer), &at) < 0) {
         return "the responder certificate is outside its validity";
+    }
+    /* RFC 6960 4.2.2.2.1: unless the CA said not to check it (id-pkix-ocsp-
+     * nocheck), a delegated responder revoked by the issuer's CRL speaks
+     * for no one */
+    if (trust && X509_get_ext_by_NID(signer, NID_id_pkix_OCSP_noCheck, -1) < 0
+        && mauth_trust_crl_lists(trust, signer, issuer, now)) {
+        return "the responder certificate is revoked by its issuer's CRL";
     }
     return NULL;
 }
@@ -174,7 +182,8 @@ static OCSP_BASICRESP *basic_response(apr_pool_t *p, OCSP_RESPONSE *resp, const 
 
 /* The signature, by the issuer or a responder it delegated to; NULL when
  * it verifies, else why not. */
-static const char *signature_refused(OCSP_BASICRESP *basic, X509 *issuer, apr_time_t now)
+static const char *signature_refused(OCSP_BASICRESP *basic, X509 *issuer,
+                                     const mauth_trust_t *trust, apr_time_t now)
 {
     STACK_OF(X509) *candidates = sk_X509_new_null();
     X509 *signer = NULL;
@@ -189,7 +198,7 @@ static const char *signature_refused(OCSP_BASICRESP *basic, X509 *issuer, apr_ti
     if (OCSP_resp_get0_signer(basic, &signer, candidates) != 1 || signer == NULL) {
         refused = "the response's signer is not among its certificates";
     }
-    else if ((refused = signer_refused(signer, issuer, now)) == NULL) {
+    else if ((refused = signer_refused(signer, issuer, trust, now)) == NULL) {
         /* the signature alone, with the signer chosen above: no chain
          * building by OpenSSL (NOVERIFY), no other certificate (NOINTERN) */
         sk_X509_zero(candidates);
@@ -242,7 +251,8 @@ static void set_status(mauth_ocsp_result_t *out, int status)
     }
 }
 
-void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req,
+void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, const mauth_trust_t *trust,
+                      OCSP_REQUEST *req,
                       const unsigned char *der, apr_size_t len, apr_time_t now,
                       const mauth_ocsp_policy_t *policy, mauth_ocsp_result_t *out)
 {
@@ -259,7 +269,7 @@ void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req
         refused = "the response does not parse";
     }
     else if ((basic = basic_response(p, resp, &refused)) == NULL
-             || (refused = signature_refused(basic, issuer, now)) != NULL) {
+             || (refused = signature_refused(basic, issuer, trust, now)) != NULL) {
         /* refused says why */
     }
     else if (req && policy->nonce && OCSP_check_nonce(req, basic) != 1) {
@@ -332,7 +342,7 @@ static apr_time_t keep_until(const mauth_ocsp_settings_t *settings,
 }
 
 /* The status of cert (issued by issuer): cached, else asked. */
-static void status_of(apr_pool_t *p, X509 *cert, X509 *issuer,
+static void status_of(apr_pool_t *p, X509 *cert, X509 *issuer, const mauth_trust_t *trust,
                       const mauth_ocsp_settings_t *settings, const mauth_ocsp_cache_t *cache,
                       const mauth_logger_t *log, mauth_ocsp_result_t *out)
 {
@@ -345,7 +355,8 @@ static void status_of(apr_pool_t *p, X509 *cert, X509 *issuer,
     int keyed = mauth_ocsp_cache_key(cert, issuer, key);
 
     if (keyed && cache->get(cache->baton, key, p, &resp, &resp_len)) {
-        mauth_ocsp_check(p, cert, issuer, NULL, resp, resp_len, now, &settings->policy, out);
+        mauth_ocsp_check(p, cert, issuer, trust, NULL, resp, resp_len, now, &settings->policy,
+                         out);
         if (out->status != MAUTH_OCSP_UNAVAILABLE) {
             mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00100", "OCSP status from the cache: %s",
                       out->why);
@@ -369,7 +380,8 @@ static void status_of(apr_pool_t *p, X509 *cert, X509 *issuer,
         out->why = apr_psprintf(p, "%s: %s", url, err);
         return;
     }
-    mauth_ocsp_check(p, cert, issuer, req, resp, resp_len, apr_time_now(), &settings->policy,
+    mauth_ocsp_check(p, cert, issuer, trust, req, resp, resp_len, apr_time_now(),
+                     &settings->policy,
                      out);
     mauth_log(log, MAUTH_LOG_DEBUG, "MAUTH00101", "OCSP status from %s: %s", url, out->why);
     if (out->status == MAUTH_OCSP_UNAVAILABLE || !keyed) {
@@ -445,7 +457,7 @@ void mauth_ocsp_judge(apr_pool_t *p, const mauth_trust_t *trust, X509 *leaf,
             r.why = "the certificate's issuer is not at hand";
         }
         else {
-            status_of(p, cert, issuer, settings, cache, log, &r);
+            status_of(p, cert, issuer, trust, settings, cache, log, &r);
         }
         if (!apply(settings, log, &r, depth, verdict)
             || settings->mode != MAUTH_OCSP_MODE_CHAIN || issuer_is_root) {

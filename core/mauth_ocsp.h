@@ -67,9 +67,11 @@ apr_status_t mauth_ocsp_request(apr_pool_t *p, X509 *cert, X509 *issuer, int non
  * skew; thisUpdate no older than max_age).  req: the request it answers,
  * whose nonce must be echoed when the policy asks; NULL for a response
  * taken from the cache (checked when it was fetched, times checked again).
+ * trust: whose CRLs a delegated responder certificate without
+ * id-pkix-ocsp-nocheck must not be listed in (NULL: not looked at).
  */
-void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, OCSP_REQUEST *req,
-                      const unsigned char *der, apr_size_t len, apr_time_t now,
+void mauth_ocsp_check(apr_pool_t *p, X509 *cert, X509 *issuer, const mauth_trust_t *trust,
+                      OCSP_REQUEST *req, const unsigned char *der, apr_size_t len, apr_time_t now,
                       const mauth_ocsp_policy_t *policy, mauth_ocsp_result_t *out);
 
 /* The first http:// OCSP URL of cert's authorityInfoAccess, or NULL. */

@@ -26,6 +26,10 @@ struct mauth_trust {
     unsigned char id[MAUTH_TRUST_ID_LEN];
 };
 
+/* Whether a current CRL of t, signed by issuer's key, lists cert (for
+ * certificates outside a chain being judged: an OCSP responder's). */
+int mauth_trust_crl_lists(const mauth_trust_t *t, X509 *cert, X509 *issuer, apr_time_t now);
+
 /* Sorts an array of file names (const char *) by name: a directory's
  * files are read, and their state taken, in one order in every process. */
 void mauth_sort_paths(apr_array_header_t *paths);

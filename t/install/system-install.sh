@@ -11,7 +11,7 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-PORT=${MAUTH_TEST_SYSTEM_PORT:-18443}
+PORT=${MAUTH_TEST_SYSTEM_PORT:-18643}
 
 skip() { echo "system-install: skipped: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "not root"

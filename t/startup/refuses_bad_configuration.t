@@ -115,6 +115,11 @@ my @cases = (
     ['crl_fetching_with_a_crl_directory_and_a_url_starts',
      $MUTUAL_SSL . $MAUTH . $ROOTS . qq{    MAuthCARevocationPath "$crl_dir"\n} . $FETCH . $FETCH_URL,
      'start', []],
+    # as root the children are nobody, and $crl_dir is root's, 0755
+    ['crl_fetching_into_a_directory_the_children_cannot_write_is_announced',
+     $MUTUAL_SSL . $MAUTH . $ROOTS . qq{    MAuthCARevocationPath "$crl_dir"\n} . $FETCH . $FETCH_URL,
+     'start', $> == 0 ? [qr/\[mauth:warn\].*MAUTH00122.*\Q$crl_dir\E is not writable/] : [],
+     'warn'],
     ['crl_fetching_without_a_crl_directory_is_refused',
      $MUTUAL_SSL . $MAUTH . $ROOTS . $CRLS . $FETCH . $FETCH_URL,
      'refuse', [qr/MAUTH00121/, qr/MAuthCARevocationFetch on/, qr/MAuthCARevocationPath/,

@@ -284,7 +284,37 @@ UNIT_TEST(urls_are_the_cas_http_distribution_points_and_the_configured_ones)
     CHECK_INT(log.lines->nelts, 1);
 }
 
+/* The start-up warning of a CRL directory the children cannot write. */
+UNIT_TEST(a_directory_the_children_cannot_write_is_told)
+{
+    const char *dir = tp_tmpdir(p), *why;
+    apr_finfo_t info;
+    apr_uid_t other = 65534;
+
+    CHECK(apr_stat(&info, dir, APR_FINFO_OWNER, p) == APR_SUCCESS);
+    if (info.user == other) {
+        other = 65533;
+    }
+    CHECK(apr_file_perms_set(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE)
+          == APR_SUCCESS);
+    CHECK(mauth_fetch_dir_unwritable(p, dir, info.user, info.group) == NULL);
+    CHECK(mauth_fetch_dir_unwritable(p, dir, 0, 0) == NULL);
+    why = mauth_fetch_dir_unwritable(p, dir, other, info.group + 1);
+    CHECK_CONTAINS(why, dir);
+    CHECK_CONTAINS(why, "not writable");
+    CHECK(apr_file_perms_set(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE
+                                  | APR_FPROT_GREAD | APR_FPROT_GWRITE | APR_FPROT_GEXECUTE)
+          == APR_SUCCESS);
+    CHECK(mauth_fetch_dir_unwritable(p, dir, other, info.group) == NULL);
+    CHECK(mauth_fetch_dir_unwritable(p, dir, other, info.group + 1) != NULL);
+    CHECK_CONTAINS(mauth_fetch_dir_unwritable(p, tp_write_file(p, dir, "f", "x", 1), other,
+                                              info.group), "not a directory");
+    CHECK_CONTAINS(mauth_fetch_dir_unwritable(p, apr_pstrcat(p, dir, "/none", NULL), other,
+                                              info.group), "cannot be read");
+}
+
 static const unit_test_t tests[] = {
+    UNIT(a_directory_the_children_cannot_write_is_told),
     UNIT(a_url_never_tried_is_fetched_at_once),
     UNIT(a_crl_got_is_sought_again_when_half_its_time_has_passed),
     UNIT(failures_back_off_doubling_up_to_a_bound),

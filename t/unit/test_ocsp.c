@@ -85,7 +85,7 @@ static void judge(apr_pool_t *p, const world_t *w, const resp_opts_t *o,
     apr_size_t len;
     unsigned char *der = make_response(p, w, o, &len);
 
-    mauth_ocsp_check(p, w->leaf.cert, w->inter.cert, req, der, len, TP_APR_NOW,
+    mauth_ocsp_check(p, w->leaf.cert, w->inter.cert, NULL, req, der, len, TP_APR_NOW,
                      policy ? policy : &default_policy, out);
 }
 
@@ -121,6 +121,51 @@ UNIT_TEST(delegated_responder_issued_by_the_issuer_is_trusted)
     judge(p, &w, &(resp_opts_t){.signer = &w.responder, .status = V_OCSP_CERTSTATUS_REVOKED},
           NULL, NULL, &r);
     CHECK_MSG(r.status == MAUTH_OCSP_REVOKED, "status %d: %s", r.status, r.why);
+}
+
+/* RFC 6960 4.2.2.2.1: a delegated responder the issuer revoked (its CRL
+ * in the trust lists it) speaks for no one, unless the CA marked it
+ * id-pkix-ocsp-nocheck. */
+UNIT_TEST(responder_revoked_by_the_issuers_crl_is_refused_unless_marked_nocheck)
+{
+    world_t w;
+    mauth_ocsp_result_t r;
+    apr_size_t len;
+    unsigned char *der;
+    const char *err = NULL;
+    mauth_trust_t *t;
+    X509_CRL *root_crl, *inter_crl;
+    tp_id_t nocheck;
+
+    world_make(p, &w);
+    nocheck = tp_cert(p, &(tp_cert_opts_t){.cn = "OCSP responder, no check",
+                                           .issuer = &w.inter, .eku = "OCSPSigning"});
+    X509_add1_ext_i2d(nocheck.cert, NID_id_pkix_OCSP_noCheck, ASN1_NULL_new(), 0, 0);
+    X509_sign(nocheck.cert, w.inter.key, EVP_sha256());
+    root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root});
+    inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter,
+                                           .revoked = (X509 *[]){w.responder.cert,
+                                                                 nocheck.cert, NULL}});
+    t = tp_trust(p, MAUTH_CRL_CHECK_CHAIN, (X509 *[]){w.root.cert, NULL},
+                 (X509_CRL *[]){root_crl, inter_crl, NULL}, NULL, &err);
+    CHECK_MSG(t != NULL, "%s", err);
+
+    der = make_response(p, &w, &(resp_opts_t){.signer = &w.responder,
+                                               .status = V_OCSP_CERTSTATUS_GOOD}, &len);
+    mauth_ocsp_check(p, w.leaf.cert, w.inter.cert, t, NULL, der, len, TP_APR_NOW,
+                     &default_policy, &r);
+    CHECK_INT(r.status, MAUTH_OCSP_UNAVAILABLE);
+    CHECK_CONTAINS(r.why, "revoked");
+    /* the issuer's own signature is never in question */
+    der = make_response(p, &w, &(resp_opts_t){.status = V_OCSP_CERTSTATUS_GOOD}, &len);
+    mauth_ocsp_check(p, w.leaf.cert, w.inter.cert, t, NULL, der, len, TP_APR_NOW,
+                     &default_policy, &r);
+    CHECK_MSG(r.status == MAUTH_OCSP_GOOD, "status %d: %s", r.status, r.why);
+    der = make_response(p, &w, &(resp_opts_t){.signer = &nocheck,
+                                               .status = V_OCSP_CERTSTATUS_GOOD}, &len);
+    mauth_ocsp_check(p, w.leaf.cert, w.inter.cert, t, NULL, der, len, TP_APR_NOW,
+                     &default_policy, &r);
+    CHECK_MSG(r.status == MAUTH_OCSP_GOOD, "status %d: %s", r.status, r.why);
 }
 
 UNIT_TEST(responder_without_ocsp_signing_is_refused)
@@ -230,7 +275,7 @@ UNIT_TEST(responder_errors_and_garbage_are_unavailable)
           NULL, &r);
     CHECK_INT(r.status, MAUTH_OCSP_UNAVAILABLE);
     CHECK_CONTAINS(r.why, "trylater");
-    mauth_ocsp_check(p, w.leaf.cert, w.inter.cert, NULL, garbage, sizeof(garbage),
+    mauth_ocsp_check(p, w.leaf.cert, w.inter.cert, NULL, NULL, garbage, sizeof(garbage),
                      TP_APR_NOW, &default_policy, &r);
     CHECK_INT(r.status, MAUTH_OCSP_UNAVAILABLE);
 }
@@ -246,7 +291,7 @@ UNIT_TEST(answer_about_another_certificate_is_unavailable)
     world_make(p, &w);
     bob = tp_leaf(p, "bob", &w.inter);
     der = make_response(p, &w, &(resp_opts_t){.status = V_OCSP_CERTSTATUS_GOOD}, &len);
-    mauth_ocsp_check(p, bob.cert, w.inter.cert, NULL, der, len, TP_APR_NOW,
+    mauth_ocsp_check(p, bob.cert, w.inter.cert, NULL, NULL, der, len, TP_APR_NOW,
                      &default_policy, &r);
     CHECK_INT(r.status, MAUTH_OCSP_UNAVAILABLE);
 }
@@ -282,6 +327,7 @@ static const unit_test_t tests[] = {
     UNIT(good_answer_signed_by_the_issuer_is_good),
     UNIT(revoked_and_unknown_answers_say_so),
     UNIT(delegated_responder_issued_by_the_issuer_is_trusted),
+    UNIT(responder_revoked_by_the_issuers_crl_is_refused_unless_marked_nocheck),
     UNIT(responder_without_ocsp_signing_is_refused),
     UNIT(responder_of_another_ca_is_refused_even_with_ocsp_signing),
     UNIT(self_signed_responder_carried_in_the_response_is_refused),
