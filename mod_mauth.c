@@ -16,7 +16,6 @@
 #include "ap_config.h"
 #include "http_request.h"
 #include "util_cfgtree.h"
-#include "unixd.h"
 
 /* --------------------------------------------------------------- start-up */
 
@@ -112,7 +111,7 @@ static apr_status_t attach_trust(server_rec *s, mauth_server_conf_t *sc,
                                  const unsigned char *generation, const char *crl_cache_dir)
 {
     mauth_trust_spec_t spec = {sc->ca_file, sc->ca_path, sc->crl_file, sc->crl_path,
-                               sc->crl_check, sc->verify_depth, generation, crl_cache_dir};
+                               sc->crl_check, sc->verify_depth, generation, crl_cache_dir, 0};
     mauth_logger_t logger;
     const char *err = NULL, *what = NULL;
     unsigned char state[MAUTH_FILES_STATE_LEN];
@@ -208,30 +207,32 @@ static int check_mutual_vhost(server_rec *s, mauth_server_conf_t *sc)
 }
 
 /* Where the CRLs' one shared copy lives (see mauth_crl_read_file): under
- * DefaultRuntimeDir, owned by the children's user, who write it when a
- * refresh reads a new CRL.  NULL (each process keeps its own copy, with a
- * warning) when it cannot be made. */
+ * DefaultRuntimeDir, written by this process alone (the parent) and
+ * readable by the children, so nothing a child does can change what the
+ * parent reads.  NULL (each process keeps its own copy, with a warning)
+ * when it is not a directory of this process's user. */
 static const char *crl_cache_dir(apr_pool_t *pconf, server_rec *base)
 {
     const char *dir = ap_runtime_dir_relative(pconf, "mauth-crl");
-    apr_status_t rv = apr_dir_make(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
-                                        | APR_FPROT_UEXECUTE, pconf);
+    apr_fileperms_t mode = APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE
+                           | APR_FPROT_GREAD | APR_FPROT_GEXECUTE | APR_FPROT_WREAD
+                           | APR_FPROT_WEXECUTE;
+    apr_status_t rv = apr_dir_make(dir, mode, pconf);
     apr_finfo_t found;
 
-    /* a directory, not a link somewhere else, before it is given away */
     if ((rv == APR_SUCCESS || APR_STATUS_IS_EEXIST(rv))
-        && (rv = apr_stat(&found, dir, APR_FINFO_LINK | APR_FINFO_TYPE, pconf)) == APR_SUCCESS
-        && found.filetype != APR_DIR) {
-        rv = APR_ENOTDIR;
+        && (rv = apr_stat(&found, dir, APR_FINFO_LINK | APR_FINFO_TYPE | APR_FINFO_USER,
+                          pconf)) == APR_SUCCESS
+        && (found.filetype != APR_DIR || found.user != geteuid())) {
+        rv = APR_EACCES;
     }
-    if (rv == APR_SUCCESS && geteuid() == 0
-        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
-        rv = errno;
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_perms_set(dir, mode);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, base, MAUTHNO(00140)
-                     "cannot make the CRL directory %s: every process keeps a copy "
-                     "of each CRL of its own", dir);
+                     "%s is not a directory of httpd's own (remove it): every process "
+                     "keeps a copy of each CRL of its own", dir);
         return NULL;
     }
     return dir;

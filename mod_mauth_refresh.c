@@ -87,7 +87,7 @@ static int refresh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
                                 "MAuthCARevocationRefresh");
 }
 
-static int start_watching(apr_pool_t *pprocess, server_rec *base)
+static int start_watching(apr_pool_t *pprocess, int cache_readonly, server_rec *base)
 {
     mauth_logger_t logger;
 
@@ -95,7 +95,7 @@ static int start_watching(apr_pool_t *pprocess, server_rec *base)
         return 1;
     }
     mauth_server_logger(watch_server, &logger);
-    if (!mauth_crl_watch_start(watch, pprocess, &logger)) {
+    if (!mauth_crl_watch_start(watch, pprocess, cache_readonly, &logger)) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, base, MAUTHNO(00095)
                      "cannot set up the CRL refresh");
         return 0;
@@ -105,7 +105,7 @@ static int start_watching(apr_pool_t *pprocess, server_rec *base)
 
 int mauth_refresh_parent_start(apr_pool_t *pconf, server_rec *base)
 {
-    return start_watching(pconf, base)
+    return start_watching(pconf, 0, base)
            && (mauth_crl_watch_empty(watch)
                || apr_pool_create(&monitor_pool, pconf) == APR_SUCCESS);
 }
@@ -124,7 +124,9 @@ static int refresh_monitor(apr_pool_t *p, server_rec *s)
 static void refresh_child_init(apr_pool_t *pchild, server_rec *base)
 {
     monitor_pool = NULL;
-    if (!start_watching(pchild, base)) {
+    /* the parent alone writes the CRL copies the children map: a child
+     * cannot alter what the parent (root) reads */
+    if (!start_watching(pchild, 1, base)) {
         exit(APEXIT_CHILDSICK);
     }
 }

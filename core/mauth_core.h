@@ -168,6 +168,8 @@ typedef struct {
     const char *crl_cache_dir;         /* where CRLs are kept to be shared by
                                         * processes (mauth_crl_read_file), or
                                         * NULL: in the trust's memory */
+    int crl_cache_readonly;            /* this process only maps what is there
+                                        * (a child: mauth_crl_map_file) */
 } mauth_trust_spec_t;
 
 /* The one trust builder of the module and of mauth-admin: roots, CRLs,

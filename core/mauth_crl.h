@@ -80,12 +80,20 @@ apr_status_t mauth_crl_parse_indexed(apr_pool_t *p, const unsigned char *der, ap
 /*
  * Reads every CRL (PEM or DER) in a file.  Without cache_dir, the DER and
  * the index are kept in memory of p.  With it, they are kept in a file of
- * that directory named by the path and the content (built there once, by
- * whichever process reads that content first) and mapped read-only: every
- * process reading the same CRL shares one copy, in the page cache.
+ * that directory named by the path and the content, built there once (by
+ * the one process that may write the directory: httpd's parent) and mapped
+ * read-only: every process reading the same CRL shares one copy, in the
+ * page cache.
  */
 apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path, const char *cache_dir,
                                  apr_array_header_t *crls, const char **err);
+/* The same for a process that may not write cache_dir (a child): the file
+ * is mapped when it is there; else the CRLs are read into memory of p and
+ * the path of the file that will hold them is pushed on pending (const
+ * char *), so the reader can take the shared copy once it exists. */
+apr_status_t mauth_crl_map_file(apr_pool_t *p, const char *path, const char *cache_dir,
+                                apr_array_header_t *crls, apr_array_header_t *pending,
+                                const char **err);
 
 /* After reading PEM blocks until none is left: whether the reading stopped
  * at the end of the file rather than at a block that does not decode.

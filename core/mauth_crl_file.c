@@ -589,41 +589,16 @@ static const char *hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len
     return out;
 }
 
-/*
- * Opens (making it) the lock file of a CRL file.  Whoever made it (the
- * parent, as root), every process must lock it, for writing as fcntl
- * wants.  The directory belongs to the children, so the parent follows no
- * link, waits on no FIFO and widens the mode only of a plain file of its
- * own.
- */
-static apr_status_t open_lock(apr_pool_t *p, const char *path, apr_file_t **lock)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
-    struct stat st;
-
-    if (fd < 0) {
-        return errno;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
-        close(fd);
-        return APR_EINVAL;
-    }
-    if (st.st_uid == geteuid()) {
-        fchmod(fd, 0666);
-    }
-    return apr_os_file_put(lock, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
-}
-
 static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const char *dir,
-                                       apr_array_header_t *crls, const char **why)
+                                       int may_build, apr_array_header_t *crls,
+                                       apr_array_header_t *pending, const char **why)
 {
     unsigned char content[SHA256_DIGEST_LENGTH], of_path[SHA256_DIGEST_LENGTH];
     unsigned char der[SHA256_DIGEST_LENGTH];
     der_sink_t hashed = {.p = p, .path = path, .md = EVP_MD_CTX_new()};
-    const char *of_path_hex, *prefix, *name, *cached;
-    apr_file_t *lock;
+    const char *prefix, *name, *cached;
     apr_status_t rv;
-    int first = crls->nelts, attempt;
+    int first = crls->nelts;
 
     /* the content's digest names the file; its CRLs' DER's digest is what
      * the file must hold */
@@ -639,36 +614,40 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
         return rv;
     }
     EVP_Digest(path, strlen(path), of_path, NULL, EVP_sha256(), NULL);
-    of_path_hex = hex(p, of_path, 8);
-    prefix = apr_pstrcat(p, of_path_hex, "-", NULL);
+    prefix = apr_pstrcat(p, hex(p, of_path, 8), "-", NULL);
     name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
     cached = apr_pstrcat(p, dir, "/", name, NULL);
     if ((rv = map_cache_file(p, cached, path, der, crls, why)) == APR_SUCCESS) {
         return rv;
     }
     crls->nelts = first;
-    /* one builder per CRL file: processes that see a change together
-     * would each write a copy, and each keep its own mapped */
-    if ((rv = open_lock(p, apr_pstrcat(p, dir, "/.", of_path_hex, ".lock", NULL), &lock))
-            != APR_SUCCESS
-        || (rv = apr_file_lock(lock, APR_FLOCK_EXCLUSIVE)) != APR_SUCCESS) {
-        *why = apr_psprintf(p, "cannot lock a file in the CRL cache directory %s", dir);
-        return rv;
-    }
-    for (attempt = 0; attempt < 2; attempt++) {
-        if ((rv = map_cache_file(p, cached, path, der, crls, why)) == APR_SUCCESS) {
-            break;
+    if (!may_build) {
+        /* the builder has not made it yet: a copy of this process's own
+         * until it has */
+        if (pending) {
+            APR_ARRAY_PUSH(pending, const char *) = cached;
         }
+        return read_into_memory(p, path, crls, why);
+    }
+    if (rv != APR_ENOENT) {
+        apr_file_remove(cached, p);   /* damaged: made again */
+    }
+    if ((rv = build_cache_file(p, path, dir, name, prefix, content, why)) == APR_SUCCESS
+        && (rv = map_cache_file(p, cached, path, der, crls, why)) != APR_SUCCESS) {
         crls->nelts = first;
-        if (rv != APR_ENOENT) {
-            apr_file_remove(cached, p);   /* damaged: made again */
-        }
-        if (attempt == 0
-            && (rv = build_cache_file(p, path, dir, name, prefix, content, why)) != APR_SUCCESS) {
-            break;
-        }
     }
-    apr_file_close(lock);              /* unlocks */
+    return rv;
+}
+
+/* The message of a file that cannot be read, or of its content. */
+static apr_status_t read_result(apr_pool_t *p, const char *path, apr_status_t rv,
+                                const char *why, const char **err)
+{
+    if (rv != APR_SUCCESS) {
+        /* as the roots' reader and mod_ssl say it */
+        *err = why == NULL || why == CANNOT_READ ? apr_psprintf(p, "cannot read %s", path)
+                                                 : apr_psprintf(p, "%s: %s", path, why);
+    }
     return rv;
 }
 
@@ -676,13 +655,18 @@ apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path, const char *ca
                                  apr_array_header_t *crls, const char **err)
 {
     const char *why = NULL;
-    apr_status_t rv = cache_dir ? read_through_cache(p, path, cache_dir, crls, &why)
+    apr_status_t rv = cache_dir ? read_through_cache(p, path, cache_dir, 1, crls, NULL, &why)
                                 : read_into_memory(p, path, crls, &why);
 
-    if (rv != APR_SUCCESS) {
-        /* as the roots' reader and mod_ssl say it */
-        *err = why == NULL || why == CANNOT_READ ? apr_psprintf(p, "cannot read %s", path)
-                                                 : apr_psprintf(p, "%s: %s", path, why);
-    }
-    return rv;
+    return read_result(p, path, rv, why, err);
+}
+
+apr_status_t mauth_crl_map_file(apr_pool_t *p, const char *path, const char *cache_dir,
+                                apr_array_header_t *crls, apr_array_header_t *pending,
+                                const char **err)
+{
+    const char *why = NULL;
+    apr_status_t rv = read_through_cache(p, path, cache_dir, 0, crls, pending, &why);
+
+    return read_result(p, path, rv, why, err);
 }

@@ -354,6 +354,41 @@ int mauth_trust_live_held(mauth_trust_live_t *live)
     return n;
 }
 
+/* Whether a shared copy of a CRL t holds in memory (a child read it before
+ * the parent wrote the copy) exists now. */
+static int shared_copy_ready(const mauth_trust_t *t, apr_pool_t *ptemp)
+{
+    apr_finfo_t info;
+    int i;
+
+    for (i = 0; i < t->crl_cache_pending->nelts; i++) {
+        if (apr_stat(&info, APR_ARRAY_IDX(t->crl_cache_pending, i, const char *),
+                     APR_FINFO_TYPE, ptemp) == APR_SUCCESS) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Under live's lock: t (in pool, held by h) becomes the trust in use. */
+static void swap_in(mauth_trust_live_t *live, mauth_trust_t *t, apr_pool_t *pool, held_t *h)
+{
+    mauth_trust_t *old;
+
+    h->trust = t;
+    h->pool = pool;
+    h->refs = 1;
+    apr_thread_mutex_lock(live->lock);
+    old = live->current->trust;
+    live->current->next = live->replaced;
+    live->replaced = live->current;
+    live->current = h;
+    live->entry->trust = t;
+    /* the reference the trust in use had */
+    drop(live, old);
+    apr_thread_mutex_unlock(live->lock);
+}
+
 int mauth_trust_live_check(mauth_trust_live_t *live, apr_pool_t *ptemp,
                            const mauth_logger_t *log)
 {
@@ -363,11 +398,15 @@ int mauth_trust_live_check(mauth_trust_live_t *live, apr_pool_t *ptemp,
     held_t *h;
     const char *err = NULL;
     apr_status_t rv;
+    int to_shared;
 
     mauth_crl_files_state(ptemp, &live->spec, state);
-    /* only the checking thread writes state and refused */
-    if (memcmp(state, live->state, sizeof(state)) == 0
-        || (live->has_refused && memcmp(state, live->refused, sizeof(state)) == 0)) {
+    /* only the checking thread writes state, refused and current; the same
+     * files again are read again only to take their shared copy (the same
+     * trust id: no verdict is lost) */
+    to_shared = memcmp(state, live->state, sizeof(state)) == 0;
+    if (to_shared ? !shared_copy_ready(live->current->trust, ptemp)
+                  : live->has_refused && memcmp(state, live->refused, sizeof(state)) == 0) {
         return 0;
     }
     /* a pool of its own, freed from whichever thread releases it last */
@@ -388,26 +427,20 @@ int mauth_trust_live_check(mauth_trust_live_t *live, apr_pool_t *ptemp,
                   "CRL refresh refused: %s; the CRLs in use stay", err);
         apr_pool_destroy(pool);
         free(h);
+        if (to_shared) {
+            apr_array_clear(live->current->trust->crl_cache_pending);
+            return -1;
+        }
         memcpy(live->refused, state, sizeof(state));
         live->has_refused = 1;
         return -1;
     }
-    h->trust = t;
-    h->pool = pool;
-    h->refs = 1;
-    apr_thread_mutex_lock(live->lock);
-    old = live->current->trust;
-    live->current->next = live->replaced;
-    live->replaced = live->current;
-    live->current = h;
-    live->entry->trust = t;
-    /* the reference the trust in use had */
-    drop(live, old);
-    apr_thread_mutex_unlock(live->lock);
+    swap_in(live, t, pool, h);
     memcpy(live->state, state, sizeof(state));
     live->has_refused = 0;
-    mauth_log(log, MAUTH_LOG_INFO, "MAUTH00092",
-              "CRLs refreshed from %s%s%s: %d CRL(s), a new trust generation",
+    mauth_log(log, to_shared ? MAUTH_LOG_DEBUG : MAUTH_LOG_INFO, to_shared ? "MAUTH00141"
+              : "MAUTH00092", to_shared ? "CRLs of %s%s%s: the shared copy taken, %d CRL(s)"
+              : "CRLs refreshed from %s%s%s: %d CRL(s), a new trust generation",
               live->spec.crl_file ? live->spec.crl_file : "",
               live->spec.crl_file && live->spec.crl_path ? " and " : "",
               live->spec.crl_path ? live->spec.crl_path : "", mauth_trust_crl_count(t));
@@ -477,7 +510,7 @@ static void look(watched_t *it, apr_time_t now, apr_pool_t *ptemp, const mauth_l
     apr_pool_clear(ptemp);
 }
 
-int mauth_crl_watch_start(mauth_crl_watch_t *w, apr_pool_t *pprocess,
+int mauth_crl_watch_start(mauth_crl_watch_t *w, apr_pool_t *pprocess, int cache_readonly,
                           const mauth_logger_t *log)
 {
     apr_pool_t *ptemp;
@@ -488,7 +521,9 @@ int mauth_crl_watch_start(mauth_crl_watch_t *w, apr_pool_t *pprocess,
     }
     for (i = 0; i < w->watched->nelts; i++) {
         watched_t *it = &APR_ARRAY_IDX(w->watched, i, watched_t);
-        if (mauth_trust_live_create(pprocess, it->entry, &it->spec, it->state) == NULL) {
+        mauth_trust_spec_t spec = it->spec;
+        spec.crl_cache_readonly = cache_readonly;
+        if (mauth_trust_live_create(pprocess, it->entry, &spec, it->state) == NULL) {
             return 0;
         }
         look(it, apr_time_now(), ptemp, log);

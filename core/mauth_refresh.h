@@ -67,8 +67,10 @@ int mauth_crl_watch_empty(const mauth_crl_watch_t *w);
 /* In the parent once the configuration is read, then in each new child:
  * each trust made refreshable in this process (pprocess: pconf, pchild)
  * and its files looked at once (a child born after a change starts with
- * the files of now); 0 when out of memory. */
-int mauth_crl_watch_start(mauth_crl_watch_t *w, apr_pool_t *pprocess,
+ * the files of now); cache_readonly: this process does not write the CRL
+ * cache directory (a child), it maps what the parent wrote.  0 when out of
+ * memory. */
+int mauth_crl_watch_start(mauth_crl_watch_t *w, apr_pool_t *pprocess, int cache_readonly,
                           const mauth_logger_t *log);
 /* Looks at each trust whose interval has passed (not before start). */
 void mauth_crl_watch_tick(mauth_crl_watch_t *w, apr_time_t now, apr_pool_t *ptemp,

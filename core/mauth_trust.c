@@ -39,6 +39,7 @@ mauth_trust_t *mauth_trust_create(apr_pool_t *p)
     t->store = X509_STORE_new();
     t->roots = sk_X509_new_null();
     t->crls = apr_array_make(p, 4, sizeof(mauth_crl_t *));
+    t->crl_cache_pending = apr_array_make(p, 1, sizeof(const char *));
     t->crl_check = MAUTH_DEFAULT_CRL_CHECK;
     t->depth = MAUTH_DEFAULT_VERIFY_DEPTH;
     apr_pool_cleanup_register(p, t, trust_cleanup, apr_pool_cleanup_null);
@@ -129,6 +130,10 @@ apr_status_t mauth_trust_add_roots_path(mauth_trust_t *t, const char *dir, const
 
 apr_status_t mauth_trust_add_crl_file(mauth_trust_t *t, const char *path, const char **err)
 {
+    if (t->crl_cache_dir && t->crl_cache_readonly) {
+        return mauth_crl_map_file(t->pool, path, t->crl_cache_dir, t->crls,
+                                  t->crl_cache_pending, err);
+    }
     return mauth_crl_read_file(t->pool, path, t->crl_cache_dir, t->crls, err);
 }
 
@@ -384,6 +389,7 @@ apr_status_t mauth_trust_build(apr_pool_t *p, const mauth_trust_spec_t *spec,
     }
     t = mauth_trust_create(p);
     t->crl_cache_dir = spec->crl_cache_dir;
+    t->crl_cache_readonly = spec->crl_cache_readonly;
     if (spec->generation) {
         mauth_trust_set_generation(t, spec->generation);
     }

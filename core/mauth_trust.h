@@ -22,6 +22,10 @@ struct mauth_trust {
     int depth;                         /* mod_ssl's meaning: the root's index */
     int extended_crls;                 /* hand CRLs to OpenSSL */
     const char *crl_cache_dir;         /* the spec's, or NULL */
+    int crl_cache_readonly;            /* the spec's */
+    apr_array_header_t *crl_cache_pending;  /* const char *: shared copies of
+                                             * CRLs this trust holds in memory,
+                                             * not made yet */
     unsigned char generation[MAUTH_GENERATION_LEN];
     unsigned char id[MAUTH_TRUST_ID_LEN];
 };

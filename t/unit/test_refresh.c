@@ -363,6 +363,49 @@ UNIT_TEST(a_hidden_file_come_and_gone_in_the_crl_directory_is_no_change)
     CHECK(memcmp(before, after, sizeof(before)) != 0);
 }
 
+/* A child (a live state that may not write the cache directory) that sees
+ * a change before the parent wrote the shared copy reads the CRLs into
+ * memory, then takes the shared copy once it is there: the same trust id,
+ * the private copy gone. */
+UNIT_TEST(a_child_reads_a_new_crl_alone_then_takes_the_parents_shared_copy)
+{
+    world_t w;
+    mauth_trust_entry_t entry;
+    mauth_trust_live_t *child;
+    unsigned char state[MAUTH_FILES_STATE_LEN], id[MAUTH_TRUST_ID_LEN];
+    apr_array_header_t *parent_reads = apr_array_make(p, 2, sizeof(mauth_crl_t *));
+    const char *err = NULL;
+    mauth_trust_t *t;
+    apr_pool_t *ptemp;
+
+    world_make(p, &w);
+    w.spec.crl_cache_dir = tp_tmpdir(p);
+    memset(&entry, 0, sizeof(entry));
+    entry.trust = build(p, &w);
+    mauth_crl_files_state(p, &w.spec, state);
+    w.spec.crl_cache_readonly = 1;
+    child = mauth_trust_live_create(p, &entry, &w.spec, state);
+    apr_pool_create(&ptemp, p);
+    write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60});
+    CHECK_INT(mauth_trust_live_check(child, ptemp, NULL), 1);
+    t = mauth_trust_acquire(&entry);
+    CHECK_INT(t->crl_cache_pending->nelts, 1);
+    memcpy(id, mauth_trust_id(t), sizeof(id));
+    mauth_trust_release(&entry, t);
+    CHECK_INT(mauth_trust_live_check(child, ptemp, NULL), 0);
+
+    /* the parent reads the same files, writing the copy */
+    CHECK_MSG(mauth_crl_read_file(p, w.crls, w.spec.crl_cache_dir, parent_reads, &err)
+              == APR_SUCCESS, "%s", err);
+    CHECK_INT(mauth_trust_live_check(child, ptemp, NULL), 1);
+    t = mauth_trust_acquire(&entry);
+    CHECK_INT(t->crl_cache_pending->nelts, 0);
+    CHECK(memcmp(mauth_trust_id(t), id, sizeof(id)) == 0);
+    mauth_trust_release(&entry, t);
+    CHECK_INT(mauth_trust_live_held(child), 1);
+    CHECK_INT(mauth_trust_live_check(child, ptemp, NULL), 0);
+}
+
 /* Names laid out b, a, c in memory: a sort by their addresses (what
  * strcmp on qsort's element pointers did) keeps that order. */
 UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
@@ -380,6 +423,7 @@ UNIT_TEST(a_directorys_files_are_taken_in_name_order_whatever_their_addresses)
 }
 
 static const unit_test_t tests[] = {
+    UNIT(a_child_reads_a_new_crl_alone_then_takes_the_parents_shared_copy),
     UNIT(the_replaced_trust_is_freed_in_the_parent_and_in_each_child),
     UNIT(a_directorys_files_are_taken_in_name_order_whatever_their_addresses),
     UNIT(a_hidden_file_come_and_gone_in_the_crl_directory_is_no_change),
