@@ -38,6 +38,7 @@
 #define CACHE_MAGIC "MAUTHCR1"
 #define CACHE_SUFFIX ".crlx"
 #define READ_CHUNK (64 * 1024)
+#define MAX_CRL_FILE ((apr_off_t)1 << 30)
 #define MARKER_MAX 128                 /* longest PEM marker line kept */
 #define NO_CRL "no CRL found (neither PEM nor DER)"
 static const char CANNOT_READ[] = "cannot be read";
@@ -279,6 +280,7 @@ static apr_status_t stream_file(apr_pool_t *p, const char *path, pem_reader_t *r
                                 const char **why)
 {
     apr_file_t *file;
+    apr_finfo_t info;
     unsigned char *chunk = apr_palloc(p, READ_CHUNK);
     apr_size_t got;
     apr_status_t rv;
@@ -295,6 +297,15 @@ static apr_status_t stream_file(apr_pool_t *p, const char *path, pem_reader_t *r
         EVP_MD_CTX_free(sha);
         *why = rv == APR_EINVAL ? "is not a regular file" : CANNOT_READ;
         return rv;
+    }
+    /* a CRL's DER is under 4 GB (its index's offsets); a larger file, maybe
+     * sparse, would only keep the reader (the parent) busy */
+    if (apr_file_info_get(&info, APR_FINFO_SIZE, file) != APR_SUCCESS
+        || info.size > MAX_CRL_FILE) {
+        apr_file_close(file);
+        EVP_MD_CTX_free(sha);
+        *why = "is larger than 1 GB, or its size cannot be read";
+        return APR_EINVAL;
     }
     do {
         got = READ_CHUNK;

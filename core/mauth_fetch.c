@@ -67,7 +67,8 @@ const char *mauth_fetch_file_name(apr_pool_t *p, const char *dir, const char *ur
     }
     name = apr_psprintf(p, "%.60s_%u_%.80s", u.host, u.port, u.path + (*u.path == '/'));
     for (i = 0; name[i]; i++) {
-        if (!apr_isalnum(name[i]) && name[i] != '.' && name[i] != '-') {
+        /* a leading dot would hide it from the refresh */
+        if (!apr_isalnum(name[i]) && ((name[i] != '.' && name[i] != '-') || i == 0)) {
             name[i] = '_';
         }
     }
@@ -81,16 +82,19 @@ const char *mauth_fetch_file_name(apr_pool_t *p, const char *dir, const char *ur
 
 /* ------------------------------------------------------- the checks */
 
-static apr_status_t write_file(apr_pool_t *p, const char *path, const unsigned char *body,
+/* Writes body to a new file named from template (its XXXXXX made unique:
+ * nothing put at a fixed name beforehand is followed or overwritten). */
+static apr_status_t write_file(apr_pool_t *p, char *template, const unsigned char *body,
                                apr_size_t len)
 {
     apr_file_t *file;
     apr_status_t rv;
 
-    rv = apr_file_open(&file, path, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE
-                       | APR_FOPEN_BINARY, APR_FPROT_UREAD | APR_FPROT_UWRITE
-                       | APR_FPROT_GREAD | APR_FPROT_WREAD, p);
+    rv = apr_file_mktemp(&file, template, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL
+                         | APR_FOPEN_BINARY, p);
     if (rv == APR_SUCCESS) {
+        apr_file_perms_set(template, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
+                                     | APR_FPROT_WREAD);
         rv = apr_file_write_full(file, body, len, NULL);
         if (apr_file_close(file) != APR_SUCCESS && rv == APR_SUCCESS) {
             rv = APR_EGENERAL;
@@ -138,8 +142,8 @@ mauth_fetch_outcome_e mauth_fetch_take(apr_pool_t *p, mauth_trust_t *in_use,
     /* hidden: neither the trust builder nor the refresh's look at the
      * directory sees a file half-written or not yet checked */
     const char *slash = strrchr(path, '/');
-    const char *temp = apr_psprintf(p, "%.*s/.%s.fetching", slash ? (int)(slash - path) : 1,
-                                    slash ? path : ".", slash ? slash + 1 : path);
+    char *temp = apr_psprintf(p, "%.*s/.%s.fetching.XXXXXX", slash ? (int)(slash - path) : 1,
+                              slash ? path : ".", slash ? slash + 1 : path);
     apr_array_header_t *crls = apr_array_make(p, 1, sizeof(mauth_crl_t *));
     mauth_crl_t *crl;
     const char *err = NULL;

@@ -25,7 +25,9 @@ const char *mauth_http_url_parse(apr_pool_t *p, const char *url, mauth_http_url_
 {
     apr_uri_t uri;
 
-    if (url == NULL || apr_uri_parse(p, url, &uri) != APR_SUCCESS || uri.scheme == NULL
+    /* no blank or control character: the path goes into a request line */
+    if (url == NULL || url[strcspn(url, " \t\r\n\v\f\x7f")] != '\0'
+        || apr_uri_parse(p, url, &uri) != APR_SUCCESS || uri.scheme == NULL
         || strcasecmp(uri.scheme, "http") != 0 || uri.hostname == NULL || !*uri.hostname
         || uri.user || uri.password) {
         return apr_psprintf(p, "'%s' is not an http:// URL", url ? url : "");

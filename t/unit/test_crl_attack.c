@@ -263,10 +263,28 @@ UNIT_TEST(endless_trailers_and_long_lines_are_bounded)
     CHECK(mauth_http_parser_feed(hp, longline, sizeof(longline), &err) == APR_ENOSPC);
 }
 
+/* A sparse file of 2 GB in the CRL directory is refused by its size, not
+ * read through by the parent. */
+UNIT_TEST(huge_sparse_crl_file_is_refused_without_being_read)
+{
+    const char *dir = tp_tmpdir(p), *err = NULL;
+    const char *path = apr_pstrcat(p, dir, "/huge.crl", NULL);
+    apr_array_header_t *crls = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+    apr_file_t *f;
+
+    CHECK(apr_file_open(&f, path, APR_FOPEN_CREATE | APR_FOPEN_WRITE, APR_FPROT_OS_DEFAULT, p)
+          == APR_SUCCESS);
+    CHECK(apr_file_trunc(f, (apr_off_t)2 << 30) == APR_SUCCESS);
+    apr_file_close(f);
+    CHECK(mauth_crl_read_file(p, path, NULL, crls, &err) != APR_SUCCESS);
+    CHECK_CONTAINS(err, "larger than 1 GB");
+}
+
 static const unit_test_t tests[] = {
     UNIT(cache_file_named_for_new_content_but_holding_the_old_crl_is_not_used),
     UNIT(cache_index_naming_one_entry_many_times_is_not_trusted),
     UNIT(crl_file_linked_to_a_fifo_or_an_endless_device_does_not_hold_the_reader),
+    UNIT(huge_sparse_crl_file_is_refused_without_being_read),
     UNIT(hostile_lengths_are_refused_not_wrapped),
     UNIT(endless_trailers_and_long_lines_are_bounded),
 };

@@ -80,6 +80,8 @@ UNIT_TEST(each_url_gets_a_file_of_its_own_in_the_directory)
               mauth_fetch_file_name(p, "/d", "http://h:8080/x?y=1"));
     CHECK(strncmp(mauth_fetch_file_name(p, "/d", "http://h:8080/x?y=1"), "/d/h_8080_x_y_1-", 16)
           == 0);
+    /* a host starting with a dot would make a hidden file the refresh skips */
+    CHECK(strncmp(mauth_fetch_file_name(p, "/d", "http://.h/x"), "/d/_h_80_x-", 11) == 0);
 }
 
 typedef struct {

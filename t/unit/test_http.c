@@ -57,6 +57,10 @@ UNIT_TEST(urls_are_taken_apart_and_only_http_is_accepted)
     CHECK(mauth_http_url_parse(p, "http:///nohost", &u) != NULL);
     CHECK(mauth_http_url_parse(p, "http://user:pw@crl.example/", &u) != NULL);
     CHECK(mauth_http_url_parse(p, "crl.example/int1.crl", &u) != NULL);
+    /* nothing that would split or bend the request line */
+    CHECK(mauth_http_url_parse(p, "http://crl.example/a\r\nX-Injected: 1", &u) != NULL);
+    CHECK(mauth_http_url_parse(p, "http://crl.example/a b", &u) != NULL);
+    CHECK(mauth_http_url_parse(p, "http://crl.example/a\tb", &u) != NULL);
 }
 
 /* answer read in pieces of every size gives want as the body. */
