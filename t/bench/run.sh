@@ -605,6 +605,14 @@ server_ticks() {
     done
     echo "$sum"
 }
+# the OCSP responder's ticks, while it runs (its CPU is part of the run, not other load)
+helper_ticks() {
+    if [ -n "${OCSP_PID:-}" ] && [ -r "/proc/$OCSP_PID/stat" ]; then
+        awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$OCSP_PID/stat"
+    else
+        echo 0
+    fi
+}
 
 # client_sessions PORT SECS OUT CLIENT: one client, BENCH_SECONDS of
 # CLIENT traffic; writes "rc start end cpu_ticks units" to OUT.time, where
@@ -655,10 +663,11 @@ client_session() {
 drive() {
     local dir=$1 secs=$2 nclients=$3 tag=$4 expect=$5 client=${6:-s_time}
     local i out pids=() total=0 from busy0 all0 busy1 all1 srv0 srv1 cli=0
-    local rc s e ct units smin="" emax="" lines ok
+    local rc s e ct units smin="" emax="" lines ok hlp0 hlp1
     from=$(log_lines "$dir")
     read -r busy0 all0 < <(stat_ticks)
     srv0=$(server_ticks "$dir")
+    hlp0=$(helper_ticks)
     for i in $(seq 1 "$nclients"); do
         client_session "${DRIVE_PORT:-$PORT}" "$secs" "$dir/logs/client-$tag-$i" "$client" &
         pids+=($!)
@@ -667,6 +676,7 @@ drive() {
     for i in "${pids[@]}"; do wait "$i" || true; done
     CLIENT_PIDS=()
     srv1=$(server_ticks "$dir")
+    hlp1=$(helper_ticks)
     read -r busy1 all1 < <(stat_ticks)
     for i in $(seq 1 "$nclients"); do
         out="$dir/logs/client-$tag-$i"
@@ -684,7 +694,7 @@ drive() {
     fi
     [ -z "${BENCH_DEBUG:-}" ] || say "cpu: busy $((busy1 - busy0)) of $((all1 - all0)), server $((srv1 - srv0)), clients $cli; lines $lines, clients counted $total"
     awk -v t="$ok" -v s="$smin" -v e="$emax" -v b="$((busy1 - busy0))" -v a="$((all1 - all0))" \
-        -v ours="$((srv1 - srv0 + cli))" -v srv="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+        -v ours="$((srv1 - srv0 + cli + hlp1 - hlp0))" -v srv="$((srv1 - srv0))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
             idle = a > 0 ? 100 * (a - b) / a : 0
             other = a > 0 ? 100 * (b - ours) / a : 0
             if (other < 0) other = 0
@@ -856,7 +866,7 @@ connections_in_log() {
 # ------------------------------------------------------------ profile
 
 # classify the samples of `perf report --sort dso` (percentages on stdin)
-# into: mauth ssl crypto httpd kernel other
+# into: mauth ssl crypto libc httpd kernel other
 perf_classes() {
     awk '$1 ~ /%$/ {
             p = $1; sub(/%/, "", p); d = $2
@@ -864,11 +874,12 @@ perf_classes() {
             else if (d ~ /^libssl\.so/) c = "ssl"
             else if (d ~ /^libcrypto\.so/) c = "crypto"
             else if (d ~ /^(apache2|httpd)$/ || d ~ /^libapr(util)?-1\.so/ || d ~ /^mod_.*\.so/) c = "httpd"
+            else if (d ~ /^libc\.so/) c = "libc"
             else if (d ~ /^\[kernel/ || d ~ /vmlinux/) c = "kernel"
             else c = "other"
             s[c] += p
         }
-        END { printf "%.2f %.2f %.2f %.2f %.2f %.2f\n", s["mauth"], s["ssl"], s["crypto"], s["httpd"], s["kernel"], s["other"] }'
+        END { printf "%.2f %.2f %.2f %.2f %.2f %.2f %.2f\n", s["mauth"], s["ssl"], s["crypto"], s["libc"], s["httpd"], s["kernel"], s["other"] }'
 }
 
 # profile_hook DIR: perf record -g of every process of the server while the
@@ -887,16 +898,18 @@ profile_hook() {
         >"$dir/logs/perf-dso.txt" 2>"$dir/logs/perf-report.err" \
         || die "perf report failed: $(tail -n 5 "$dir/logs/perf-report.err")"
     [ -s "$dir/logs/perf-dso.txt" ] || die "perf recorded no samples of the server ($dir/logs/perf-record.log)"
-    read -r P_MAUTH P_SSL P_CRYPTO P_HTTPD P_KERNEL P_OTHER < <(perf_classes <"$dir/logs/perf-dso.txt")
+    read -r P_MAUTH P_SSL P_CRYPTO P_LIBC P_HTTPD P_KERNEL P_OTHER < <(perf_classes <"$dir/logs/perf-dso.txt")
     perf report -i "$data" --no-children --sort sym --dsos mod_mauth.so --stdio -q -g none \
         --percentage absolute 2>/dev/null | awk '$1 ~ /%$/' | head -n 8 >"$dir/logs/perf-mauth-syms.txt" || true
+    perf report -i "$data" --no-children --sort sym --dsos libc.so.6 --stdio -q -g none \
+        --percentage absolute 2>/dev/null | awk '$1 ~ /%$/' | head -n 6 >"$dir/logs/perf-libc-syms.txt" || true
     # what mod_mauth's frames cost with their callees (from the frame-pointer
     # call chains: Debian's libcrypto has none, so a lower bound)
     P_INCL=$(perf report -i "$data" --children --sort dso --stdio -q -g none --percentage absolute 2>/dev/null \
         | awk '$3 ~ /^mod_mauth\.so/ { sub(/%/, "", $1); print $1; exit }')
     P_INCL=${P_INCL:-n/a}
     P_MS=$ms P_RATE=$rate
-    say "  $P_TAG: $conns verified, $rate /s under perf, server CPU $ms ms each; samples: mod_mauth $P_MAUTH%, libssl $P_SSL%, libcrypto $P_CRYPTO%, httpd+apr $P_HTTPD%, kernel $P_KERNEL%, other $P_OTHER%"
+    say "  $P_TAG: $conns verified, $rate /s under perf, server CPU $ms ms each; samples: mod_mauth $P_MAUTH%, libssl $P_SSL%, libcrypto $P_CRYPTO%, libc $P_LIBC%, httpd+apr $P_HTTPD%, kernel $P_KERNEL%, other $P_OTHER%"
 }
 
 # profile_run KIND N TAG: the server of run_config, profiled instead of timed
@@ -1008,11 +1021,14 @@ stop_responder() {
 }
 
 # ocsp_run KIND: KIND's server (ocsp-ssl | ocsp-mauth) against a responder of
-# its own; sets R_* and O_REQUESTS (requests the responder logged)
+# its own; sets R_* and O_REQUESTS (requests the responder logged), O_CPU_MS
+# (its CPU over the whole run, checks and warm-up included)
 ocsp_run() {
     local kind=$1 log="$OCSP_DIR/responder-$1.log"
     start_responder "$log"
     run_config "$kind" 0 "$kind" "$([ "$kind" = ocsp-ssl ] && echo ssl || echo mauth)"
+    # the responder's own CPU (utime + stime), ms
+    O_CPU_MS=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", 1000 * ($12 + $13) / hz }' "/proc/$OCSP_PID/stat")
     stop_responder
     O_REQUESTS=$(grep -c "Received request" "$log" || true)
 }
@@ -1276,10 +1292,11 @@ fi
 if wants profile && [ "$PROFILE" = 1 ]; then
     say "profile: perf record -g of the mod_mauth server, CRL $BIG entries"
     profile_run mauth "$BIG" "perf-mauth"
-    PW_MAUTH=$P_MAUTH PW_SSL=$P_SSL PW_CRYPTO=$P_CRYPTO PW_HTTPD=$P_HTTPD PW_KERNEL=$P_KERNEL PW_OTHER=$P_OTHER PW_MS=$P_MS PW_INCL=$P_INCL
+    PW_MAUTH=$P_MAUTH PW_SSL=$P_SSL PW_CRYPTO=$P_CRYPTO PW_LIBC_P=$P_LIBC PW_HTTPD=$P_HTTPD PW_KERNEL=$P_KERNEL PW_OTHER=$P_OTHER PW_MS=$P_MS PW_INCL=$P_INCL
     PW_SYMS=$(cat "$SRVROOT/perf-mauth/logs/perf-mauth-syms.txt")
+    PW_LIBC=$(cat "$SRVROOT/perf-mauth/logs/perf-libc-syms.txt")
     profile_run nocache "$BIG" "perf-nocache"
-    PC_MAUTH=$P_MAUTH PC_SSL=$P_SSL PC_CRYPTO=$P_CRYPTO PC_HTTPD=$P_HTTPD PC_KERNEL=$P_KERNEL PC_OTHER=$P_OTHER PC_MS=$P_MS PC_INCL=$P_INCL
+    PC_MAUTH=$P_MAUTH PC_SSL=$P_SSL PC_CRYPTO=$P_CRYPTO PC_LIBC_P=$P_LIBC PC_HTTPD=$P_HTTPD PC_KERNEL=$P_KERNEL PC_OTHER=$P_OTHER PC_MS=$P_MS PC_INCL=$P_INCL
     PC_SYMS=$(cat "$SRVROOT/perf-nocache/logs/perf-mauth-syms.txt")
 fi
 
@@ -1301,9 +1318,9 @@ if wants ocsp; then
     say "OCSP: one openssl ocsp responder on :$PORT_OCSP (signed by the intermediate)"
     write_ocsp_index
     ocsp_run ocsp-ssl
-    OC_RATE_SSL=$R_RATE OC_MS_SSL=$R_MS OC_REQ_SSL=$O_REQUESTS OC_CONN_SSL=$R_CONN; note_noise "ocsp ssl" "$R_OTHER"
+    OC_RATE_SSL=$R_RATE OC_MS_SSL=$R_MS OC_REQ_SSL=$O_REQUESTS OC_CPU_SSL=$O_CPU_MS OC_CONN_SSL=$R_CONN; note_noise "ocsp ssl" "$R_OTHER"
     ocsp_run ocsp-mauth
-    OC_RATE_MAUTH=$R_RATE OC_MS_MAUTH=$R_MS OC_REQ_MAUTH=$O_REQUESTS OC_CONN_MAUTH=$R_CONN; note_noise "ocsp mauth" "$R_OTHER"
+    OC_RATE_MAUTH=$R_RATE OC_MS_MAUTH=$R_MS OC_REQ_MAUTH=$O_REQUESTS OC_CPU_MAUTH=$O_CPU_MS OC_CONN_MAUTH=$R_CONN; note_noise "ocsp mauth" "$R_OTHER"
     [ "$OC_REQ_MAUTH" -gt 0 ] || die "mod_mauth's OCSP run: the responder got no request (OCSP not asked?)"
     [ "$OC_REQ_SSL" -gt 0 ] || die "mod_ssl's OCSP run: the responder got no request (OCSP not asked?)"
 fi
@@ -1395,27 +1412,28 @@ fi
 
 if wants profile && [ "$PROFILE" = 1 ]; then
     echo
-    echo "Profile of the mod_mauth server (perf record -g, all its processes, CRL $BIG entries): share of its CPU samples"
-    echo "(self time; mod_mauth.so includes its core, linked statically) and the same in ms of server CPU per connection"
-    printf '%-14s %9s %9s %9s %9s %9s %9s %10s\n' "cache" "mod_mauth" "libssl" "libcrypto" "httpd+apr" "kernel" "other" "ms/conn"
+    echo "Profile of the mod_mauth server (perf record -g of all its processes under s_time load, CRL $BIG entries): share of"
+    echo "its CPU samples by self time (mod_mauth.so includes its core, linked statically), and that share of the server's"
+    echo "CPU per connection in ms"
+    printf '%-15s %9s %9s %9s %9s %9s %9s %9s %9s\n' "cache" "mod_mauth" "libssl" "libcrypto" "libc" "httpd+apr" "kernel" "other" "ms/conn"
     for c in W C; do
-        declare -n a="P${c}_MAUTH" b="P${c}_SSL" d="P${c}_CRYPTO" e="P${c}_HTTPD" g="P${c}_KERNEL" h="P${c}_OTHER" m="P${c}_MS"
-        printf '%-14s %8s%% %8s%% %8s%% %8s%% %8s%% %8s%% %10s\n' "$([ "$c" = W ] && echo "warm" || echo "cold (nocache)")" \
-            "$a" "$b" "$d" "$e" "$g" "$h" "$m"
-        printf '%-14s %9s %9s %9s %9s %9s %9s\n' "  ms/conn" \
-            "$(awk -v p="$a" -v m="$m" 'BEGIN { printf "%.4f", p * m / 100 }')" \
-            "$(awk -v p="$b" -v m="$m" 'BEGIN { printf "%.4f", p * m / 100 }')" \
-            "$(awk -v p="$d" -v m="$m" 'BEGIN { printf "%.4f", p * m / 100 }')" \
-            "$(awk -v p="$e" -v m="$m" 'BEGIN { printf "%.4f", p * m / 100 }')" \
-            "$(awk -v p="$g" -v m="$m" 'BEGIN { printf "%.4f", p * m / 100 }')" \
-            "$(awk -v p="$h" -v m="$m" 'BEGIN { printf "%.4f", p * m / 100 }')"
-        unset -n a b d e g h m
+        declare -n a="P${c}_MAUTH" b="P${c}_SSL" d="P${c}_CRYPTO" l="P${c}_LIBC_P" e="P${c}_HTTPD" g="P${c}_KERNEL" h="P${c}_OTHER" m="P${c}_MS"
+        printf '%-15s %8s%% %8s%% %8s%% %8s%% %8s%% %8s%% %8s%% %9s\n' "$([ "$c" = W ] && echo "warm" || echo "cold (nocache)")" \
+            "$a" "$b" "$d" "$l" "$e" "$g" "$h" "$m"
+        printf '%-15s' "  ms/conn"
+        for p in "$a" "$b" "$d" "$l" "$e" "$g" "$h"; do
+            printf ' %9s' "$(awk -v p="$p" -v m="$m" 'BEGIN { printf "%.4f", p * m / 100 }')"
+        done
+        echo
+        unset -n a b d l e g h m
     done
     echo "mod_mauth's frames with their callees (frame-pointer call chains, a lower bound): warm $PW_INCL%, cold $PC_INCL%"
-    echo "mod_mauth.so's hottest symbols, warm cache (% of all samples):"
-    printf '%s\n' "$PW_SYMS" | sed 's/^/  /'
-    echo "cold cache:"
-    printf '%s\n' "$PC_SYMS" | sed 's/^/  /'
+    echo "hottest symbols, warm cache (% of all samples): mod_mauth.so"
+    printf '%s\n' "$PW_SYMS" | sed 's/^ */    /'
+    echo "  libc.so.6 (OpenSSL 3's locks and allocations: Debian's libcrypto keeps no frame pointers to show the callers)"
+    printf '%s\n' "$PW_LIBC" | sed 's/^ */    /'
+    echo "cold cache: mod_mauth.so"
+    printf '%s\n' "$PC_SYMS" | sed 's/^ */    /'
     summary "mod_mauth's own share of server CPU, warm cache (%)" "$PW_MAUTH%" "$PW_MAUTH" "<=" 5
     summary_info "mod_mauth's own share of server CPU, cold cache (%)" "$PC_MAUTH%" "$PC_MAUTH"
 fi
@@ -1429,17 +1447,19 @@ if wants refresh; then
     printf '%-22s %10s %12s %12s %12s\n' "refresh every ${REFRESH_EVERY} s" "$(f "$RF_RATE1")" "$RF_MS1" "$RF_REPLACED" "$RF_REFRESHED"
     echo "refreshes: MAUTH00092 lines in the error log (one a child and a refresh; 2 children); refused (MAUTH00090): $RF_REFUSED;"
     echo "failed handshakes or refusals: 0 (every one of the $RF_CONN1 connections logged 200 with SUCCESS, no fewer than s_time counted)"
-    summary "refresh of a 1 M CRL every ${REFRESH_EVERY} s / no refresh, conn/s" "$(f "$RF_RATE1")/$(f "$RF_RATE0")" \
+    summary "refresh of a $BIG-entry CRL every ${REFRESH_EVERY} s / none, conn/s" "$(f "$RF_RATE1")/$(f "$RF_RATE0")" \
         "$(div "$RF_RATE1" "$RF_RATE0")" ">=" 0.9
 fi
 
 if wants ocsp; then
     echo
     echo "OCSP: mod_mauth MAuthOCSP leaf (responses cache shmcb, warm) against mod_ssl SSLOCSPEnable leaf + SSLOCSPDefaultResponder,"
-    echo "one openssl ocsp responder (one connection at a time) for both; no CRL on either"
-    printf '%-10s %10s %12s %20s\n' "server" "conn/s" "CPU ms/conn" "responder requests"
-    printf '%-10s %10s %12s %20s\n' "mod_ssl" "$(f "$OC_RATE_SSL")" "$OC_MS_SSL" "$OC_REQ_SSL"
-    printf '%-10s %10s %12s %20s\n' "mod_mauth" "$(f "$OC_RATE_MAUTH")" "$OC_MS_MAUTH" "$OC_REQ_MAUTH"
+    echo "one openssl ocsp responder on loopback (one connection at a time) for both; no CRL on either"
+    printf '%-10s %10s %12s %20s %22s\n' "server" "conn/s" "CPU ms/conn" "responder requests" "responder CPU ms/req"
+    printf '%-10s %10s %12s %20s %22s\n' "mod_ssl" "$(f "$OC_RATE_SSL")" "$OC_MS_SSL" "$OC_REQ_SSL" "$(div "$OC_CPU_SSL" "$OC_REQ_SSL" 3)"
+    printf '%-10s %10s %12s %20s %22s\n' "mod_mauth" "$(f "$OC_RATE_MAUTH")" "$OC_MS_MAUTH" "$OC_REQ_MAUTH" "$(div "$OC_CPU_MAUTH" "$OC_REQ_MAUTH" 3)"
+    echo "(responder requests: over the whole server's life, checks and warm-up included; mod_mauth asks once per certificate and"
+    echo "validity window, mod_ssl once per handshake, so mod_ssl's cost is its server CPU + a responder exchange each time)"
     summary "OCSP: mod_mauth (cache warm) / mod_ssl, conn/s" "$(f "$OC_RATE_MAUTH")/$(f "$OC_RATE_SSL")" \
         "$(div "$OC_RATE_MAUTH" "$OC_RATE_SSL")" ">=" 5
 fi
@@ -1459,6 +1479,7 @@ if wants memory; then
     printf '%-34s %9s %12s %14s %12s %10s\n' "mod_ssl, empty CRL" "$(mb "$MS0_PSS")" "$(mb "$MS0_APSS")" "-" "-" "-"
     printf '%-34s %9s %12s %14s %12s %10s\n' "mod_ssl, $BIG entries" "$(mb "$MSN_PSS")" "$(mb "$MSN_APSS")" "-" "-" "$R_MEMSSL"
     echo "(after the refresh: all $MMR_REFRESHED children logged MAUTH00092, then each served requests again)"
+    echo "after the refresh: +$(mb $((MMR_PSS - MMN_PSS))) MB over before it, $(mb $(( (MMR_PSS - MMN_PSS) / MEM_CHILDREN ))) MB a child ($(div $(( (MMR_PSS - MMN_PSS) * 1024 / MEM_CHILDREN )) "${DER[$BIG]}") x DER a child)"
     summary "memory, CRL $BIG, $MEM_CHILDREN children: cost / DER" "+$(mb $((MMN_PSS - MM0_PSS))) MB" "$R_MEM" "<=" 2
     summary "memory, same after one refresh: cost / DER" "+$(mb $((MMR_PSS - MM0_PSS))) MB" "$R_MEMR" "<=" 2
     summary_info "memory, mod_ssl, CRL $BIG, $MEM_CHILDREN children: cost / DER" "+$(mb $((MSN_PSS - MS0_PSS))) MB" "$R_MEMSSL"
