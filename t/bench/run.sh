@@ -623,7 +623,7 @@ helper_ticks() {
 #            with the chain and, when BENCH_TOKEN is set, the session token
 client_session() {
     local port=$1 secs=$2 out=$3 client=$4
-    local s e rc=0 ct units=0 end args=()
+    local s e rc=0 ct units=0 end args=() me
     s=$(date +%s.%N)
     case $client in
         s_time | s_none)
@@ -647,8 +647,10 @@ client_session() {
             ;;
     esac
     e=$(date +%s.%N)
-    # CPU of the finished clients: this subshell's cutime + cstime
-    ct=$(awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$BASHPID/stat")
+    # CPU of the finished clients: this subshell's cutime + cstime (its pid
+    # taken here: inside $(...) BASHPID would be that of the substitution)
+    me=$BASHPID
+    ct=$(awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$me/stat")
     echo "$rc $s $e $ct $units" >"$out.time"
 }
 
