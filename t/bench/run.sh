@@ -22,6 +22,8 @@
 #   BENCH_REFRESH_EVERY  seconds between two CRL replacements in the
 #                   refresh run (MAuthCARevocationRefresh 1)    (default 3)
 #   BENCH_KA_REQUESTS    requests per keep-alive connection     (default 1000)
+#   BENCH_OCSP_DELAY_MS  the OCSP responder this far away: each exchange
+#                   waits this long (t/bench/ocsp_delay.pl)  (default 0: loopback)
 #   BENCH_PROFILE   0: no perf profile                          (default 1)
 #   BENCH_ONLY      a subset of: tls keepalive profile refresh ocsp memory
 #                   (default: all of them)
@@ -96,6 +98,7 @@ MEM_SECONDS=${BENCH_MEM_SECONDS:-3}
 ROUNDS=${BENCH_ROUNDS:-1}
 REFRESH_EVERY=${BENCH_REFRESH_EVERY:-3}
 KA_REQUESTS=${BENCH_KA_REQUESTS:-1000}
+OCSP_DELAY=${BENCH_OCSP_DELAY_MS:-0}
 PROFILE=${BENCH_PROFILE:-1}
 ONLY=${BENCH_ONLY:-tls keepalive profile refresh ocsp memory}
 APXS=${APXS:-apxs}
@@ -126,6 +129,7 @@ for v in SECONDS_PER_RUN CLIENTS PORT_BASE MEM_SECONDS ROUNDS REFRESH_EVERY KA_R
     esac
     [ "${!v}" -gt 0 ] || die "$v must be a positive integer"
 done
+case $OCSP_DELAY in '' | *[!0-9]*) die "BENCH_OCSP_DELAY_MS must be a number of milliseconds" ;; esac
 for n in $SIZES; do
     case $n in '' | *[!0-9]*) die "BENCH_SIZES: '$n' is not a number" ;; esac
 done
@@ -999,11 +1003,17 @@ write_ocsp_index() {
 }
 
 OCSP_PID=""
+PROXY_PID=""
+# start_responder LOG: `openssl ocsp` on PORT_OCSP, or, with
+# BENCH_OCSP_DELAY_MS, on PORT_OCSP + 1 behind ocsp_delay.pl on PORT_OCSP
 start_responder() {
-    local log=$1 i
-    port_busy "$PORT_OCSP" && die "port $PORT_OCSP (the OCSP responder's) is already in use (set BENCH_PORT)"
+    local log=$1 i port=$PORT_OCSP
+    [ "$OCSP_DELAY" -gt 0 ] && port=$((PORT_OCSP + 1))
+    for i in "$PORT_OCSP" "$port"; do
+        port_busy "$i" && die "port $i (the OCSP responder's) is already in use (set BENCH_PORT)"
+    done
     # signed by the intermediate itself, the leaf's issuer; nextUpdate in an hour
-    openssl ocsp -index "$OCSP_DIR/index.txt" -port "$PORT_OCSP" -rsigner "$PKI/int.pem" \
+    openssl ocsp -index "$OCSP_DIR/index.txt" -port "$port" -rsigner "$PKI/int.pem" \
         -rkey "$PKI/int.key" -CA "$PKI/int.pem" -nmin 60 -ignore_err >"$log" 2>&1 &
     OCSP_PID=$!
     BG_PIDS+=("$OCSP_PID")
@@ -1013,13 +1023,25 @@ start_responder() {
         kill -0 "$OCSP_PID" 2>/dev/null || die "openssl ocsp exited: $(cat "$log")"
         sleep 0.05
     done
+    if [ "$OCSP_DELAY" -gt 0 ]; then
+        perl "$BENCH_DIR/ocsp_delay.pl" "$PORT_OCSP" "$port" "$OCSP_DELAY" 2>"$log.delay" &
+        PROXY_PID=$!
+        BG_PIDS+=("$PROXY_PID")
+        for i in $(seq 1 100); do
+            grep -q 'waiting for' "$log.delay" 2>/dev/null && break
+            kill -0 "$PROXY_PID" 2>/dev/null || die "ocsp_delay.pl exited: $(cat "$log.delay")"
+            sleep 0.05
+        done
+    fi
     sleep 0.1
 }
 stop_responder() {
-    [ -n "$OCSP_PID" ] || return 0
-    kill "$OCSP_PID" 2>/dev/null || true
-    wait "$OCSP_PID" 2>/dev/null || true
-    OCSP_PID="" BG_PIDS=()
+    local p
+    for p in $OCSP_PID $PROXY_PID; do
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    OCSP_PID="" PROXY_PID="" BG_PIDS=()
 }
 
 # ocsp_run KIND: KIND's server (ocsp-ssl | ocsp-mauth) against a responder of
@@ -1457,13 +1479,13 @@ fi
 if wants ocsp; then
     echo
     echo "OCSP: mod_mauth MAuthOCSP leaf (responses cache shmcb, warm) against mod_ssl SSLOCSPEnable leaf + SSLOCSPDefaultResponder,"
-    echo "one openssl ocsp responder on loopback (one connection at a time) for both; no CRL on either"
+    echo "one openssl ocsp responder (one connection at a time) for both, $([ "$OCSP_DELAY" -gt 0 ] && echo "$OCSP_DELAY ms away (ocsp_delay.pl)" || echo "on loopback"); no CRL on either"
     printf '%-10s %10s %12s %20s %22s\n' "server" "conn/s" "CPU ms/conn" "responder requests" "responder CPU ms/req"
     printf '%-10s %10s %12s %20s %22s\n' "mod_ssl" "$(f "$OC_RATE_SSL")" "$OC_MS_SSL" "$OC_REQ_SSL" "$(div "$OC_CPU_SSL" "$OC_REQ_SSL" 3)"
     printf '%-10s %10s %12s %20s %22s\n' "mod_mauth" "$(f "$OC_RATE_MAUTH")" "$OC_MS_MAUTH" "$OC_REQ_MAUTH" "$(div "$OC_CPU_MAUTH" "$OC_REQ_MAUTH" 3)"
     echo "(responder requests: over the whole server's life, checks and warm-up included; mod_mauth asks once per certificate and"
     echo "validity window, mod_ssl once per handshake, so mod_ssl's cost is its server CPU + a responder exchange each time)"
-    summary "OCSP: mod_mauth (cache warm) / mod_ssl, conn/s" "$(f "$OC_RATE_MAUTH")/$(f "$OC_RATE_SSL")" \
+    summary "OCSP (responder ${OCSP_DELAY} ms away): mod_mauth / mod_ssl, conn/s" "$(f "$OC_RATE_MAUTH")/$(f "$OC_RATE_SSL")" \
         "$(div "$OC_RATE_MAUTH" "$OC_RATE_SSL")" ">=" 5
     summary_info "OCSP: CPU per connection, mod_ssl + responder / mod_mauth" "$(awk -v a="$OC_MS_SSL" -v c="$OC_CPU_SSL" -v r="$OC_REQ_SSL" -v n="$OC_CONN_SSL" 'BEGIN { printf "%.3f", a + (r > 0 ? c / r : 0) }')/$OC_MS_MAUTH ms" "$(awk -v a="$OC_MS_SSL" -v c="$OC_CPU_SSL" -v r="$OC_REQ_SSL" -v m="$OC_MS_MAUTH" 'BEGIN { printf "%.2f", (a + (r > 0 ? c / r : 0)) / m }')"
 fi
