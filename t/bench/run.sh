@@ -12,7 +12,8 @@
 #   BENCH_SECONDS   seconds each configuration is driven        (default 10)
 #   BENCH_SIZES     CRL sizes, revoked serials                  (default "0 100000 1000000")
 #   BENCH_CLIENTS   parallel clients                            (default 2)
-#   BENCH_PORT      first of the loopback ports used            (default 18443)
+#   BENCH_PORT      first of the loopback ports used            (default 17443;
+#                   not 18443, t/install/system-install.sh's test port)
 #   BENCH_MODULE    the mod_mauth.so to load            (default .libs/mod_mauth.so)
 #   BENCH_ADMIN     the mauth-admin to set up the store (default build/mauth-admin)
 #   BENCH_MEM_SECONDS  load applied before reading memory       (default 3)
@@ -93,7 +94,7 @@ DOCROOT="$WORK/htdocs"
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 SIZES=${BENCH_SIZES:-0 100000 1000000}
 CLIENTS=${BENCH_CLIENTS:-2}
-PORT_BASE=${BENCH_PORT:-18443}
+PORT_BASE=${BENCH_PORT:-17443}
 MEM_SECONDS=${BENCH_MEM_SECONDS:-3}
 ROUNDS=${BENCH_ROUNDS:-1}
 REFRESH_EVERY=${BENCH_REFRESH_EVERY:-3}
@@ -696,7 +697,7 @@ drive() {
     done
     read -r lines ok < <(check_log "$dir" "$from" "$expect")
     if [ "$ok" != "$lines" ] || [ "$lines" -lt "$total" ] || [ "$lines" = 0 ]; then
-        die "$dir ($tag): the clients counted $total, the access log has $lines lines of which $ok are '$expect' (not: $dir/logs/bad-lines: $(head -n 3 "$dir/logs/bad-lines"))"
+        die "$dir ($tag): the clients counted $total, the access log has $lines lines of which $ok are '$expect' (not: $dir/logs/bad-lines: $(head -n 3 "$dir/logs/bad-lines")); a request from anything but the benchmark's clients (another program on port $PORT) fails it too"
     fi
     [ -z "${BENCH_DEBUG:-}" ] || say "cpu: busy $((busy1 - busy0)) of $((all1 - all0)), server $((srv1 - srv0)), clients $cli; lines $lines, clients counted $total"
     awk -v t="$ok" -v s="$smin" -v e="$emax" -v b="$((busy1 - busy0))" -v a="$((all1 - all0))" \
