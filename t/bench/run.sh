@@ -1474,7 +1474,9 @@ if wants refresh; then
     echo "failed handshakes or refusals: 0 (every one of the $RF_CONN1 connections logged 200 with SUCCESS, no fewer than s_time counted)"
     summary "refresh of a $BIG-entry CRL every ${REFRESH_EVERY} s / none, conn/s" "$(f "$RF_RATE1")/$(f "$RF_RATE0")" \
         "$(div "$RF_RATE1" "$RF_RATE0")" ">=" 0.9
-    summary_info "refresh: server CPU per connection, none / refresh" "$RF_MS0/$RF_MS1 ms" "$(div "$RF_MS0" "$RF_MS1")"
+    # the same target on CPU: what a CPU-bound server's rate follows, and
+    # what other load on the machine moves least
+    summary "refresh: server CPU per connection, none / refresh" "$RF_MS0/$RF_MS1 ms" "$(div "$RF_MS0" "$RF_MS1")" ">=" 0.9
 fi
 
 if wants ocsp; then
@@ -1486,7 +1488,7 @@ if wants ocsp; then
     printf '%-10s %10s %12s %20s %22s\n' "mod_mauth" "$(f "$OC_RATE_MAUTH")" "$OC_MS_MAUTH" "$OC_REQ_MAUTH" "$(div "$OC_CPU_MAUTH" "$OC_REQ_MAUTH" 3)"
     echo "(responder requests: over the whole server's life, checks and warm-up included; mod_mauth asks once per certificate and"
     echo "validity window, mod_ssl once per handshake, so mod_ssl's cost is its server CPU + a responder exchange each time)"
-    summary "OCSP (responder ${OCSP_DELAY} ms away): mod_mauth / mod_ssl, conn/s" "$(f "$OC_RATE_MAUTH")/$(f "$OC_RATE_SSL")" \
+    summary "OCSP (responder $([ "$OCSP_DELAY" -gt 0 ] && echo "$OCSP_DELAY ms away" || echo "on loopback")): mod_mauth / mod_ssl, conn/s" "$(f "$OC_RATE_MAUTH")/$(f "$OC_RATE_SSL")" \
         "$(div "$OC_RATE_MAUTH" "$OC_RATE_SSL")" ">=" 5
     summary_info "OCSP: CPU per connection, mod_ssl + responder / mod_mauth" "$(awk -v a="$OC_MS_SSL" -v c="$OC_CPU_SSL" -v r="$OC_REQ_SSL" -v n="$OC_CONN_SSL" 'BEGIN { printf "%.3f", a + (r > 0 ? c / r : 0) }')/$OC_MS_MAUTH ms" "$(awk -v a="$OC_MS_SSL" -v c="$OC_CPU_SSL" -v r="$OC_REQ_SSL" -v m="$OC_MS_MAUTH" 'BEGIN { printf "%.2f", (a + (r > 0 ? c / r : 0)) / m }')"
 fi
