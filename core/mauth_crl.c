@@ -15,6 +15,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <apr_strings.h>
@@ -293,6 +294,44 @@ static int given_index_fits(const mauth_crl_t *crl, const der_item_t *list,
     return 1;
 }
 
+void *mauth_pages_get(apr_size_t len)
+{
+    void *at = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return at == MAP_FAILED ? NULL : at;
+}
+
+void mauth_pages_put(void *at, apr_size_t len)
+{
+    if (at) {
+        munmap(at, len);
+    }
+}
+
+typedef struct {
+    void *at;
+    apr_size_t len;
+} pages_t;
+
+static apr_status_t pages_cleanup(void *data)
+{
+    pages_t *pages = data;
+
+    mauth_pages_put(pages->at, pages->len);
+    return APR_SUCCESS;
+}
+
+void *mauth_pages_alloc(apr_pool_t *p, apr_size_t len)
+{
+    pages_t *pages = apr_palloc(p, sizeof(*pages));
+
+    if ((pages->at = mauth_pages_get(len)) != NULL) {
+        pages->len = len;
+        apr_pool_cleanup_register(p, pages, pages_cleanup, apr_pool_cleanup_null);
+    }
+    return pages->at;
+}
+
 /* Reads the revokedCertificates list: counts and checks the entries, then
  * fills and sorts the offsets where index says (or takes the given ones). */
 static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_item_t *list,
@@ -309,13 +348,13 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
         return parse_fail(err, "CRL is larger than 4 GB");
     }
     if (index->how == MAUTH_CRL_INDEX_GIVEN && index->count > 0
-        && (entry_at = calloc(crl->der_len / 8 + 1, 1)) == NULL) {
+        && (entry_at = mauth_pages_get(crl->der_len / 8 + 1)) == NULL) {
         return parse_fail(err, "out of memory");
     }
     der_enter(&entries, list);
     while (entries.p < entries.end) {
         if (!der_read(&entries, &item) || item.tag != DER_SEQUENCE) {
-            free(entry_at);
+            mauth_pages_put(entry_at, crl->der_len / 8 + 1);
             return parse_fail(err, "malformed revoked certificate entry");
         }
         der_enter(&entry, &item);
@@ -323,13 +362,13 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
             || serial.len == 0 || serial.len > 126
             || !der_read(&entry, &when)
             || (when.tag != DER_UTCTIME && when.tag != DER_GENERALIZED)) {
-            free(entry_at);
+            mauth_pages_put(entry_at, crl->der_len / 8 + 1);
             return parse_fail(err, "malformed revoked certificate entry");
         }
         if (entry.p < entry.end
             && (!der_read(&entry, &extensions)
                 || !scan_extensions(&extensions, 1, crl, &crl->complex_why))) {
-            free(entry_at);
+            mauth_pages_put(entry_at, crl->der_len / 8 + 1);
             return parse_fail(err, "malformed entry extensions");
         }
         if (entry_at) {
@@ -347,7 +386,10 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
                 return parse_fail(err, "CRL has more entries than its index has room for");
             }
             offsets = index->how == MAUTH_CRL_INDEX_INTO
-                      ? index->at : apr_palloc(p, count * sizeof(*offsets) + 1);
+                      ? index->at : mauth_pages_alloc(p, count * sizeof(*offsets) + 1);
+            if (offsets == NULL) {
+                return parse_fail(err, "out of memory");
+            }
             der_enter(&entries, list);
             count = 0;
         }
@@ -362,7 +404,7 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
             fits = (entry_at[at / 8] >> (at % 8)) & 1;
             entry_at[at / 8] &= (unsigned char)~(1u << (at % 8));
         }
-        free(entry_at);
+        mauth_pages_put(entry_at, crl->der_len / 8 + 1);
         if (!fits) {
             return parse_fail(err, "its index does not match it");
         }

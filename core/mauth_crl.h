@@ -49,6 +49,14 @@ typedef struct {
                                         * the same issuer against it) */
 } mauth_crl_t;
 
+/* Zeroed memory in pages of its own, for a CRL's DER or index and the
+ * large buffers that check them: given back to the system when freed (put,
+ * or when p goes), not kept by the C library's allocator for a process
+ * that will never need that much again. */
+void *mauth_pages_get(apr_size_t len);
+void mauth_pages_put(void *at, apr_size_t len);
+void *mauth_pages_alloc(apr_pool_t *p, apr_size_t len);
+
 /* Compares two CRLs' CRLNumbers (both must have one): <0, 0, >0. */
 int mauth_crl_number_cmp(const mauth_crl_t *a, const mauth_crl_t *b);
 

@@ -67,12 +67,6 @@ typedef struct {
                                         * in turn, no padding) */
 } der_sink_t;
 
-static apr_status_t free_der(void *data)
-{
-    OPENSSL_free(data);
-    return APR_SUCCESS;
-}
-
 static int sink_put(der_sink_t *sink, const unsigned char *data, apr_size_t len)
 {
     if (len == 0) {
@@ -85,17 +79,9 @@ static int sink_put(der_sink_t *sink, const unsigned char *data, apr_size_t len)
         sink->written += (apr_off_t)len;
         return apr_file_write_full(sink->file, data, len, NULL) == APR_SUCCESS;
     }
-    if (sink->mem_len + len > sink->mem_cap) {
-        apr_size_t cap = sink->mem_cap ? sink->mem_cap : 4096;
-        unsigned char *grown;
-        while (cap < sink->mem_len + len) {
-            cap *= 2;
-        }
-        if ((grown = OPENSSL_realloc(sink->mem, cap)) == NULL) {
-            return 0;
-        }
-        sink->mem = grown;
-        sink->mem_cap = cap;
+    /* memory: reserved for the whole file before reading it */
+    if (len > sink->mem_cap - sink->mem_len) {
+        return 0;
     }
     memcpy(sink->mem + sink->mem_len, data, len);
     sink->mem_len += len;
@@ -124,10 +110,9 @@ static apr_status_t sink_end_crl(der_sink_t *sink, const char **why)
         sink->blob_start = (uint64_t)sink->written;
         return APR_SUCCESS;
     }
-    apr_pool_cleanup_register(sink->p, sink->mem, free_der, apr_pool_cleanup_null);
-    rv = mauth_crl_parse(sink->p, sink->mem, sink->mem_len, sink->path, &crl, why);
-    sink->mem = NULL;
-    sink->mem_len = sink->mem_cap = 0;
+    rv = mauth_crl_parse(sink->p, sink->mem + sink->blob_start,
+                         sink->mem_len - (apr_size_t)sink->blob_start, sink->path, &crl, why);
+    sink->blob_start = sink->mem_len;
     if (rv == APR_SUCCESS) {
         APR_ARRAY_PUSH(sink->blobs, mauth_crl_t *) = crl;
     }
@@ -365,15 +350,26 @@ static apr_status_t decode_file(apr_pool_t *p, const char *path, der_sink_t *sin
     return rv;
 }
 
+/* The file's DER, at most its size, goes into pages of its own, given back
+ * to the system when p goes: a child's private copy of a large CRL leaves
+ * nothing behind in the allocator. */
 static apr_status_t read_into_memory(apr_pool_t *p, const char *path,
                                      apr_array_header_t *crls, const char **why)
 {
     der_sink_t sink = {.p = p, .blobs = crls, .path = path};
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    apr_status_t rv = decode_file(p, path, &sink, digest, why);
+    apr_finfo_t info;
 
-    OPENSSL_free(sink.mem);
-    return rv;
+    if (apr_stat(&info, path, APR_FINFO_SIZE, p) != APR_SUCCESS) {
+        *why = CANNOT_READ;
+        return APR_ENOENT;
+    }
+    sink.mem_cap = info.size > 0 && info.size <= MAX_CRL_FILE ? (apr_size_t)info.size : 1;
+    if ((sink.mem = mauth_pages_alloc(p, sink.mem_cap)) == NULL) {
+        *why = "out of memory";
+        return APR_ENOMEM;
+    }
+    return decode_file(p, path, &sink, digest, why);
 }
 
 /* ------------------------------------------------------------ cache file */
