@@ -546,7 +546,7 @@ static apr_status_t check_signature_scheme(mauth_crl_t *crl, const char **err)
 apr_status_t mauth_crl_parse(apr_pool_t *p, const unsigned char *der, apr_size_t len,
                              const char *source, mauth_crl_t **out, const char **err)
 {
-    static const mauth_crl_index_t in_pool = {MAUTH_CRL_INDEX_POOL, NULL, 0};
+    static const mauth_crl_index_t in_pool = {MAUTH_CRL_INDEX_POOL, NULL, 0, NULL};
 
     return mauth_crl_parse_indexed(p, der, len, source, &in_pool, out, err);
 }
@@ -563,6 +563,12 @@ apr_status_t mauth_crl_parse_indexed(apr_pool_t *p, const unsigned char *der, ap
     crl->source = source;
     crl->der = der;
     crl->der_len = len;
+    if (index->der_digest) {
+        memcpy(crl->der_digest, index->der_digest, sizeof(crl->der_digest));
+    }
+    else if (!EVP_Digest(der, len, crl->der_digest, NULL, EVP_sha256(), NULL)) {
+        return parse_fail(err, "cannot hash the CRL");
+    }
     if ((rv = parse_outer(crl, &tbs_item, err)) != APR_SUCCESS) {
         return rv;
     }

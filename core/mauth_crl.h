@@ -30,6 +30,7 @@ typedef struct {
     X509_NAME *issuer;
     apr_time_t this_update;
     apr_time_t next_update;            /* 0: none given */
+    unsigned char der_digest[32];      /* SHA-256 of der (the trust id's part) */
     const unsigned char *number;       /* CRLNumber's content octets, or NULL */
     apr_size_t number_len;
     uint32_t *revoked;                 /* offsets of serial contents, sorted */
@@ -78,6 +79,8 @@ typedef struct {
     mauth_crl_index_how_e how;
     uint32_t *at;
     apr_size_t count;
+    const unsigned char *der_digest;   /* the DER's SHA-256 when known (a cache
+                                        * file's); NULL: computed */
 } mauth_crl_index_t;
 
 /* mauth_crl_parse with the index where index says. */

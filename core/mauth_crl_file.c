@@ -35,7 +35,7 @@
 
 #include "mauth_crl.h"
 
-#define CACHE_MAGIC "MAUTHCR1"
+#define CACHE_MAGIC "MAUTHCR2"
 #define CACHE_SUFFIX ".crlx"
 #define READ_CHUNK (64 * 1024)
 #define MAX_CRL_FILE ((apr_off_t)1 << 30)
@@ -45,11 +45,14 @@ static const char CANNOT_READ[] = "cannot be read";
 
 typedef struct {
     uint64_t der_off, der_len, index_off, index_count;
+    unsigned char der_digest[SHA256_DIGEST_LENGTH];
 } cached_crl_t;
 
 typedef struct {
     char magic[8];
     uint64_t count, directory_off, file_size;
+    unsigned char source_digest[SHA256_DIGEST_LENGTH];  /* of the CRL file it was
+                                                          * made from: its name's */
 } cache_trailer_t;
 
 /* Where decoded DER goes: the cache file being built, or memory of p. */
@@ -63,17 +66,12 @@ typedef struct {
     const char *path;
     uint64_t blob_start;
     int whole_file;                    /* no PEM block: the file taken as DER */
-    EVP_MD_CTX *md;                    /* set: the DER is only hashed (every CRL's
-                                        * in turn, no padding) */
 } der_sink_t;
 
 static int sink_put(der_sink_t *sink, const unsigned char *data, apr_size_t len)
 {
     if (len == 0) {
         return 1;
-    }
-    if (sink->md) {
-        return EVP_DigestUpdate(sink->md, data, len);
     }
     if (sink->file) {
         sink->written += (apr_off_t)len;
@@ -96,9 +94,6 @@ static apr_status_t sink_end_crl(der_sink_t *sink, const char **why)
     mauth_crl_t *crl;
     apr_status_t rv;
 
-    if (sink->md) {
-        return APR_SUCCESS;
-    }
     if (sink->file) {
         cached_crl_t *blob = apr_array_push(sink->blobs);
         blob->der_off = sink->blob_start;
@@ -377,11 +372,9 @@ static apr_status_t read_into_memory(apr_pool_t *p, const char *path,
 /* Maps an existing cache file and takes its CRLs, every index checked
  * against its DER.  APR_ENOENT when there is none. */
 static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char *path,
-                                   const unsigned char der_digest[SHA256_DIGEST_LENGTH],
+                                   const unsigned char source_digest[SHA256_DIGEST_LENGTH],
                                    apr_array_header_t *crls, const char **why)
 {
-    unsigned char mapped_digest[SHA256_DIGEST_LENGTH];
-    EVP_MD_CTX *md;
     apr_file_t *file;
     apr_finfo_t info;
     apr_mmap_t *map;
@@ -420,27 +413,15 @@ static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char
         return APR_EINVAL;
     }
     dir = (const cached_crl_t *)(base + trailer->directory_off);
-    /* its DER is the DER of the CRL file's content, not another CRL (an
-     * older one of the same issuer, validly signed) put under that name */
-    if ((md = EVP_MD_CTX_new()) == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(md);
-        *why = "out of memory";
-        return APR_ENOMEM;
-    }
-    for (i = 0; i < trailer->count; i++) {
-        if (dir[i].der_off > map->size || dir[i].der_len > map->size - dir[i].der_off) {
-            break;
-        }
-        EVP_DigestUpdate(md, base + dir[i].der_off, (size_t)dir[i].der_len);
-    }
-    EVP_DigestFinal_ex(md, mapped_digest, NULL);
-    EVP_MD_CTX_free(md);
-    if (i < trailer->count || memcmp(mapped_digest, der_digest, sizeof(mapped_digest)) != 0) {
+    /* made from the content its name says, not another CRL (an older one of
+     * the same issuer, validly signed) put under that name */
+    if (memcmp(trailer->source_digest, source_digest, SHA256_DIGEST_LENGTH) != 0) {
         *why = "its cache file is damaged";
         return APR_EINVAL;
     }
     for (i = 0; i < trailer->count; i++) {
-        mauth_crl_index_t index = {MAUTH_CRL_INDEX_GIVEN, NULL, (apr_size_t)dir[i].index_count};
+        mauth_crl_index_t index = {MAUTH_CRL_INDEX_GIVEN, NULL, (apr_size_t)dir[i].index_count,
+                                   dir[i].der_digest};
         mauth_crl_t *crl;
         if (dir[i].der_off > map->size || dir[i].der_len > map->size - dir[i].der_off
             || dir[i].index_off % 4 || dir[i].index_off > map->size
@@ -460,7 +441,9 @@ static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char
 
 /* The DER is in the file: counts each CRL's entries, makes room for the
  * indexes, directory and trailer, and fills them in place. */
-static apr_status_t write_indexes(apr_pool_t *p, der_sink_t *sink, const char **why)
+static apr_status_t write_indexes(apr_pool_t *p, der_sink_t *sink,
+                                  const unsigned char source_digest[SHA256_DIGEST_LENGTH],
+                                  const char **why)
 {
     cached_crl_t *blobs = (cached_crl_t *)sink->blobs->elts;
     uint64_t at = (uint64_t)sink->written, directory_off;
@@ -486,7 +469,8 @@ static apr_status_t write_indexes(apr_pool_t *p, der_sink_t *sink, const char **
             unsigned char *base = map->mm;
             mauth_crl_index_t index = {pass ? MAUTH_CRL_INDEX_INTO : MAUTH_CRL_INDEX_COUNT,
                                        pass ? (uint32_t *)(base + blobs[i].index_off) : NULL,
-                                       (apr_size_t)blobs[i].index_count};
+                                       (apr_size_t)blobs[i].index_count,
+                                       pass ? blobs[i].der_digest : NULL};
             mauth_crl_t *crl;
             if ((rv = mauth_crl_parse_indexed(p, base + blobs[i].der_off,
                                               (apr_size_t)blobs[i].der_len, sink->path,
@@ -495,6 +479,7 @@ static apr_status_t write_indexes(apr_pool_t *p, der_sink_t *sink, const char **
                 return rv;
             }
             if (!pass) {
+                memcpy(blobs[i].der_digest, crl->der_digest, sizeof(crl->der_digest));
                 blobs[i].index_off = at;
                 blobs[i].index_count = crl->revoked_count;
                 at += crl->revoked_count * 4;
@@ -509,6 +494,7 @@ static apr_status_t write_indexes(apr_pool_t *p, der_sink_t *sink, const char **
             trailer->count = (uint64_t)sink->blobs->nelts;
             trailer->directory_off = directory_off;
             trailer->file_size = size;
+            memcpy(trailer->source_digest, source_digest, SHA256_DIGEST_LENGTH);
         }
         apr_mmap_delete(map);
     }
@@ -567,7 +553,7 @@ static apr_status_t build_cache_file(apr_pool_t *p, const char *path, const char
         *why = "it changed while it was read";
         rv = APR_EAGAIN;
     }
-    if (rv == APR_SUCCESS && (rv = write_indexes(p, &sink, why)) != APR_SUCCESS
+    if (rv == APR_SUCCESS && (rv = write_indexes(p, &sink, digest, why)) != APR_SUCCESS
         && sink.whole_file) {
         *why = NO_CRL;
     }
@@ -601,30 +587,20 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
                                        apr_array_header_t *pending, const char **why)
 {
     unsigned char content[SHA256_DIGEST_LENGTH], of_path[SHA256_DIGEST_LENGTH];
-    unsigned char der[SHA256_DIGEST_LENGTH];
-    der_sink_t hashed = {.p = p, .path = path, .md = EVP_MD_CTX_new()};
     const char *prefix, *name, *cached;
     apr_status_t rv;
     int first = crls->nelts;
 
-    /* the content's digest names the file; its CRLs' DER's digest is what
-     * the file must hold */
-    if (hashed.md == NULL || !EVP_DigestInit_ex(hashed.md, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(hashed.md);
-        *why = "out of memory";
-        return APR_ENOMEM;
-    }
-    rv = decode_file(p, path, &hashed, content, why);
-    EVP_DigestFinal_ex(hashed.md, der, NULL);
-    EVP_MD_CTX_free(hashed.md);
-    if (rv != APR_SUCCESS) {
+    /* the content's digest names the file, and the file says it was made
+     * from that content */
+    if ((rv = stream_file(p, path, NULL, NULL, content, why)) != APR_SUCCESS) {
         return rv;
     }
     EVP_Digest(path, strlen(path), of_path, NULL, EVP_sha256(), NULL);
     prefix = apr_pstrcat(p, hex(p, of_path, 8), "-", NULL);
     name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
     cached = apr_pstrcat(p, dir, "/", name, NULL);
-    if ((rv = map_cache_file(p, cached, path, der, crls, why)) == APR_SUCCESS) {
+    if ((rv = map_cache_file(p, cached, path, content, crls, why)) == APR_SUCCESS) {
         return rv;
     }
     crls->nelts = first;
@@ -640,7 +616,7 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
         apr_file_remove(cached, p);   /* damaged: made again */
     }
     if ((rv = build_cache_file(p, path, dir, name, prefix, content, why)) == APR_SUCCESS
-        && (rv = map_cache_file(p, cached, path, der, crls, why)) != APR_SUCCESS) {
+        && (rv = map_cache_file(p, cached, path, content, crls, why)) != APR_SUCCESS) {
         crls->nelts = first;
     }
     return rv;

@@ -180,10 +180,8 @@ static void compute_trust_id(mauth_trust_t *t)
     }
     for (i = 0; i < t->crls->nelts; i++) {
         const mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
-        apr_uint64_t der_len = crl->der_len;
         EVP_DigestUpdate(md, "C", 1);
-        EVP_DigestUpdate(md, &der_len, sizeof(der_len));
-        EVP_DigestUpdate(md, crl->der, crl->der_len);
+        EVP_DigestUpdate(md, crl->der_digest, sizeof(crl->der_digest));
     }
     EVP_DigestUpdate(md, &t->crl_check, sizeof(t->crl_check));
     EVP_DigestUpdate(md, &t->depth, sizeof(t->depth));

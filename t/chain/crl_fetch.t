@@ -203,7 +203,7 @@ subtest 'nothing but the good CRL was written' => sub {
     ok(!grep({ /^\./ } @files), 'no temporary file left');
     # the child and the parent (at its monitor tick) each refresh once
     my %per_process;
-    $per_process{$1}++
+    $per_process{$_}++
         for error_log_since($mark) =~ /\[pid (\d+)[^\]]*\] MAUTH00092: CRLs refreshed from \Q$dir\E/g;
     ok(%per_process && !grep({ $_ != 1 } values %per_process),
        'one refresh in each process: the failed fetches changed nothing it looks at')

@@ -36,11 +36,13 @@
 /* The layout of a cache file's trailer and directory (mauth_crl_file.c). */
 typedef struct {
     uint64_t der_off, der_len, index_off, index_count;
+    unsigned char der_digest[32];
 } cached_crl_t;
 
 typedef struct {
     char magic[8];
     uint64_t count, directory_off, file_size;
+    unsigned char source_digest[32];
 } cache_trailer_t;
 
 static const char *hex(apr_pool_t *p, const unsigned char *b, apr_size_t n)
