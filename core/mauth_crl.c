@@ -294,6 +294,20 @@ static int given_index_fits(const mauth_crl_t *crl, const der_item_t *list,
     return 1;
 }
 
+/* Whether the serials at offsets ascend already (CAs often list them so):
+ * one pass instead of a sort. */
+static int in_order(const unsigned char *der, const uint32_t *offsets, apr_size_t count)
+{
+    apr_size_t i;
+
+    for (i = 1; i < count; i++) {
+        if (offset_compare(&offsets[i - 1], &offsets[i], (void *)der) > 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 void *mauth_pages_get(apr_size_t len)
 {
     void *at = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -410,7 +424,7 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
         }
         offsets = index->at;
     }
-    if (offsets && index->how != MAUTH_CRL_INDEX_GIVEN) {
+    if (offsets && index->how != MAUTH_CRL_INDEX_GIVEN && !in_order(crl->der, offsets, count)) {
         qsort_r(offsets, count, sizeof(*offsets), offset_compare, (void *)crl->der);
     }
     crl->revoked = offsets;
