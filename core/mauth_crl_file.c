@@ -606,8 +606,9 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     crls->nelts = first;
     if (!may_build) {
         /* the builder has not made it yet: a copy of this process's own
-         * until it has */
-        if (pending) {
+         * until it has (a damaged one is the builder's to make again, at
+         * its next change: not waited for) */
+        if (pending && rv == APR_ENOENT) {
             APR_ARRAY_PUSH(pending, const char *) = cached;
         }
         return read_into_memory(p, path, crls, why);

@@ -1050,6 +1050,18 @@ UNIT_TEST(a_reader_that_may_not_build_reads_into_memory_until_the_copy_exists)
     CHECK_INT(pending->nelts, 0);
     CHECK(APR_ARRAY_IDX(crls, 2, mauth_crl_t *)->der_len
           == APR_ARRAY_IDX(crls, 0, mauth_crl_t *)->der_len);
+    /* a damaged copy is not waited for (it would be read again at every
+     * look): the reader keeps its own until the next change */
+    {
+        apr_file_t *f;
+        CHECK(apr_file_open(&f, file, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE, 0, p)
+              == APR_SUCCESS);
+        apr_file_close(f);
+    }
+    CHECK_MSG(mauth_crl_map_file(p, path, cache, crls, pending, &err) == APR_SUCCESS,
+              "%s", err);
+    CHECK_INT(crls->nelts, 4);
+    CHECK_INT(pending->nelts, 0);
 }
 
 static const unit_test_t tests[] = {
