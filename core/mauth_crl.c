@@ -273,7 +273,7 @@ static apr_status_t parse_fail(const char **err, const char *why)
 /* Whether a given index can be used: its offsets point at INTEGER serials
  * inside list, in ascending order (the binary search relies on both). */
 static int given_index_fits(const mauth_crl_t *crl, const der_item_t *list,
-                            const uint32_t *offsets, apr_size_t count)
+                            const uint32_t *offsets, apr_size_t count, unsigned char *entry_at)
 {
     apr_size_t i, first = (apr_size_t)(list->value - crl->der) + 1;
     apr_size_t end = (apr_size_t)(list->value + list->len - crl->der);
@@ -290,6 +290,15 @@ static int given_index_fits(const mauth_crl_t *crl, const der_item_t *list,
             || (i > 0 && offset_compare(&offsets[i - 1], &offsets[i], (void *)crl->der) > 0)) {
             return 0;
         }
+    }
+    /* sorted and in the list is not enough: each entry exactly once (an
+     * offset named twice would hide another entry); entry_at marks them */
+    for (i = 0; i < count; i++) {
+        uint32_t at = offsets[i];
+        if (!((entry_at[at / 8] >> (at % 8)) & 1)) {
+            return 0;
+        }
+        entry_at[at / 8] &= (unsigned char)~(1u << (at % 8));
     }
     return 1;
 }
@@ -353,7 +362,7 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
 {
     der_reader_t entries, entry;
     der_item_t item, serial, when, extensions;
-    apr_size_t count = 0, i;
+    apr_size_t count = 0;
     uint32_t *offsets = NULL;
     unsigned char *entry_at = NULL;    /* given index: a bit per DER byte, set
                                         * where an entry's serial starts */
@@ -410,14 +419,8 @@ static apr_status_t index_revoked(apr_pool_t *p, mauth_crl_t *crl, const der_ite
     }
     crl->revoked_count = count;
     if (index->how == MAUTH_CRL_INDEX_GIVEN) {
-        /* sorted and in the list is not enough: each entry exactly once
-         * (an offset named twice would hide another entry) */
-        int fits = index->count == count && given_index_fits(crl, list, index->at, count);
-        for (i = 0; fits && i < count; i++) {
-            uint32_t at = index->at[i];
-            fits = (entry_at[at / 8] >> (at % 8)) & 1;
-            entry_at[at / 8] &= (unsigned char)~(1u << (at % 8));
-        }
+        int fits = index->count == count
+                   && given_index_fits(crl, list, index->at, count, entry_at);
         mauth_pages_put(entry_at, crl->der_len / 8 + 1);
         if (!fits) {
             return parse_fail(err, "its index does not match it");
