@@ -16,11 +16,28 @@
 
 #include "mauth_core.h"
 
+const EVP_MD *mauth_sha256(void)
+{
+    static EVP_MD *fetched;
+    EVP_MD *md = __atomic_load_n(&fetched, __ATOMIC_ACQUIRE);
+
+    if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA2-256", NULL)) != NULL) {
+        EVP_MD *none = NULL;
+        /* another thread may have fetched it meanwhile: one is kept */
+        if (!__atomic_compare_exchange_n(&fetched, &none, md, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
+            EVP_MD_free(md);
+            md = none;
+        }
+    }
+    return md ? md : EVP_sha256();
+}
+
 int mauth_cert_fingerprint(X509 *cert, unsigned char out[MAUTH_FINGERPRINT_LEN])
 {
     unsigned int len = 0;
 
-    return X509_digest(cert, EVP_sha256(), out, &len) == 1
+    return X509_digest(cert, mauth_sha256(), out, &len) == 1
            && len == MAUTH_FINGERPRINT_LEN;
 }
 
@@ -45,7 +62,7 @@ void mauth_chain_key(X509 *leaf, STACK_OF(X509) *untrusted,
     int i;
 
     memset(out, 0, MAUTH_FINGERPRINT_LEN);
-    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+    if (md == NULL || EVP_DigestInit_ex(md, mauth_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(md);
         return;
     }

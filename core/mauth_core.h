@@ -99,6 +99,11 @@ const char *mauth_verdict_text(apr_pool_t *p, const mauth_verdict_t *v);
 
 /* ---------------------------------------------------- certificate helpers */
 
+/* SHA-256, fetched from OpenSSL's providers once for the process: named by
+ * EVP_sha256() it is looked up again (under a lock) at every use, which
+ * shows in the tail of a cached store lookup. */
+const EVP_MD *mauth_sha256(void);
+
 /* SHA-256 of the DER encoding; no PEM round trip. */
 int mauth_cert_fingerprint(X509 *cert, unsigned char out[MAUTH_FINGERPRINT_LEN]);
 void mauth_hex(const unsigned char *bytes, apr_size_t len, char *out /* 2*len+1 */);

@@ -583,7 +583,7 @@ apr_status_t mauth_crl_parse_indexed(apr_pool_t *p, const unsigned char *der, ap
     if (index->der_digest) {
         memcpy(crl->der_digest, index->der_digest, sizeof(crl->der_digest));
     }
-    else if (!EVP_Digest(der, len, crl->der_digest, NULL, EVP_sha256(), NULL)) {
+    else if (!EVP_Digest(der, len, crl->der_digest, NULL, mauth_sha256(), NULL)) {
         return parse_fail(err, "cannot hash the CRL");
     }
     if ((rv = parse_outer(crl, &tbs_item, err)) != APR_SUCCESS) {
@@ -624,7 +624,7 @@ int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer)
     int md_nid, pkey_nid, ok = 0;
 
     if (key == NULL || crl->signature_unused_bits != 0
-        || !X509_pubkey_digest(issuer, EVP_sha256(), key_id, &key_id_len)) {
+        || !X509_pubkey_digest(issuer, mauth_sha256(), key_id, &key_id_len)) {
         return 0;
     }
     apr_thread_mutex_lock(crl->memo_lock);

@@ -265,7 +265,7 @@ static apr_status_t stream_file(apr_pool_t *p, const char *path, pem_reader_t *r
     apr_size_t got;
     apr_status_t rv;
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
-    int ok = sha != NULL && EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+    int ok = sha != NULL && EVP_DigestInit_ex(sha, mauth_sha256(), NULL);
 
     if (!ok) {
         EVP_MD_CTX_free(sha);
@@ -596,7 +596,7 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     if ((rv = stream_file(p, path, NULL, NULL, content, why)) != APR_SUCCESS) {
         return rv;
     }
-    EVP_Digest(path, strlen(path), of_path, NULL, EVP_sha256(), NULL);
+    EVP_Digest(path, strlen(path), of_path, NULL, mauth_sha256(), NULL);
     prefix = apr_pstrcat(p, hex(p, of_path, 8), "-", NULL);
     name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
     cached = apr_pstrcat(p, dir, "/", name, NULL);

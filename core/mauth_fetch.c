@@ -75,7 +75,7 @@ const char *mauth_fetch_file_name(apr_pool_t *p, const char *dir, const char *ur
     if ((i = strlen(name)) > 4 && strcasecmp(name + i - 4, ".crl") == 0) {
         name[i - 4] = '\0';
     }
-    EVP_Digest(url, strlen(url), digest, &len, EVP_sha256(), NULL);
+    EVP_Digest(url, strlen(url), digest, &len, mauth_sha256(), NULL);
     return apr_psprintf(p, "%s/%s-%02x%02x%02x%02x.crl", dir, name, digest[0], digest[1],
                         digest[2], digest[3]);
 }

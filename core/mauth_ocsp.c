@@ -76,7 +76,7 @@ int mauth_ocsp_cache_key(X509 *cert, X509 *issuer, unsigned char out[MAUTH_FINGE
         return 0;
     }
     len = i2d_OCSP_CERTID(id, &der);
-    ok = len > 0 && EVP_Digest(der, (size_t)len, out, &md_len, EVP_sha256(), NULL) == 1;
+    ok = len > 0 && EVP_Digest(der, (size_t)len, out, &md_len, mauth_sha256(), NULL) == 1;
     OPENSSL_free(der);
     OCSP_CERTID_free(id);
     return ok;

@@ -73,7 +73,7 @@ void mauth_crl_files_state(apr_pool_t *p, const mauth_trust_spec_t *spec,
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int len = 0;
 
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(md, mauth_sha256(), NULL);
     if (spec->crl_file) {
         EVP_DigestUpdate(md, "F", 1);
         state_of_file(md, p, spec->crl_file, 0);
@@ -188,7 +188,7 @@ apr_status_t mauth_trust_rebuild(apr_pool_t *p, mauth_trust_t *old,
 
     /* a new generation for each state of the files, the same in every
      * process that sees them */
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(md, mauth_sha256(), NULL);
     EVP_DigestUpdate(md, "mauth-refresh-1", 15);
     if (spec->generation) {
         EVP_DigestUpdate(md, spec->generation, MAUTH_GENERATION_LEN);

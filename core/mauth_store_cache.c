@@ -43,7 +43,7 @@ static void answer_key(const char *const *parts, unsigned char key[MAUTH_FINGERP
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int len = 0;
 
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(md, mauth_sha256(), NULL);
     for (; *parts; parts++) {
         EVP_DigestUpdate(md, *parts, strlen(*parts) + 1);
     }

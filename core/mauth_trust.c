@@ -170,7 +170,7 @@ static void compute_trust_id(mauth_trust_t *t)
     unsigned int len = 0;
     int i;
 
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(md, mauth_sha256(), NULL);
     EVP_DigestUpdate(md, "mauth-trust-1", 13);
     for (i = 0; i < sk_X509_num(t->roots); i++) {
         unsigned char fingerprint[MAUTH_FINGERPRINT_LEN];
