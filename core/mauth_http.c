@@ -388,6 +388,30 @@ static const char *request_head(apr_pool_t *p, const mauth_http_url_t *u,
                         u->path, hostport, content_type, len);
 }
 
+apr_status_t mauth_http_connect(apr_pool_t *p, apr_sockaddr_t *sa, apr_time_t deadline,
+                                apr_socket_t **out)
+{
+    apr_status_t rv = APR_EINVAL;
+
+    for (; sa; sa = sa->next) {
+        apr_socket_t *sock;
+        if ((rv = apr_socket_create(&sock, sa->family, SOCK_STREAM, APR_PROTO_TCP, p))
+            != APR_SUCCESS) {
+            continue;
+        }
+        if ((rv = until(sock, deadline)) == APR_SUCCESS
+            && (rv = apr_socket_connect(sock, sa)) == APR_SUCCESS) {
+            *out = sock;
+            return rv;
+        }
+        apr_socket_close(sock);
+        if (is_timeout(rv)) {
+            break;
+        }
+    }
+    return rv;
+}
+
 apr_status_t mauth_http_exchange(apr_pool_t *p, const char *url, const char *content_type,
                                  const unsigned char *body, apr_size_t len,
                                  apr_interval_time_t timeout, apr_size_t max,
@@ -408,10 +432,7 @@ apr_status_t mauth_http_exchange(apr_pool_t *p, const char *url, const char *con
         *err = apr_psprintf(p, "cannot resolve %s", u.host);
         return rv;
     }
-    if ((rv = apr_socket_create(&sock, sa->family, SOCK_STREAM, APR_PROTO_TCP, p))
-        != APR_SUCCESS
-        || (rv = until(sock, deadline)) != APR_SUCCESS
-        || (rv = apr_socket_connect(sock, sa)) != APR_SUCCESS) {
+    if ((rv = mauth_http_connect(p, sa, deadline, &sock)) != APR_SUCCESS) {
         *err = apr_psprintf(p, "cannot connect to %s:%u%s", u.host, u.port,
                             is_timeout(rv) ? " in time" : "");
         goto done;

@@ -40,6 +40,12 @@ apr_status_t mauth_http_parser_end(mauth_http_parser_t *hp, const char **err);
 /* The body once whole (never NULL; len may be 0). */
 const unsigned char *mauth_http_parser_body(const mauth_http_parser_t *hp, apr_size_t *len);
 
+/* Connects to the first of a name's addresses (sa and its next ones) that
+ * answers before the deadline: "localhost" is ::1 and 127.0.0.1, and a
+ * server may listen on one only. */
+apr_status_t mauth_http_connect(apr_pool_t *p, apr_sockaddr_t *sa, apr_time_t deadline,
+                                apr_socket_t **out);
+
 /*
  * One exchange with url: a POST of body as content_type when body is not
  * NULL, else a GET.  The body of a 200 answer, at most max bytes, into

@@ -190,7 +190,34 @@ UNIT_TEST(the_client_refuses_other_schemes_and_reports_a_closed_port)
     CHECK_CONTAINS(err, "cannot connect to 127.0.0.1:1");
 }
 
+/* A name with several addresses: the one nobody listens on is passed over
+ * for the next, within the deadline. */
+UNIT_TEST(every_address_of_a_name_is_tried_in_turn)
+{
+    apr_socket_t *server, *client = NULL;
+    apr_sockaddr_t *bound, *closed, *open;
+    apr_port_t port;
+
+    CHECK(apr_sockaddr_info_get(&bound, "127.0.0.1", APR_INET, 0, 0, p) == APR_SUCCESS);
+    CHECK(apr_socket_create(&server, APR_INET, SOCK_STREAM, APR_PROTO_TCP, p) == APR_SUCCESS);
+    CHECK(apr_socket_bind(server, bound) == APR_SUCCESS);
+    CHECK(apr_socket_listen(server, 1) == APR_SUCCESS);
+    CHECK(apr_socket_addr_get(&bound, APR_LOCAL, server) == APR_SUCCESS);
+    port = bound->port;
+    CHECK(apr_sockaddr_info_get(&closed, "127.0.0.1", APR_INET, 1, 0, p) == APR_SUCCESS);
+    CHECK(apr_sockaddr_info_get(&open, "127.0.0.1", APR_INET, port, 0, p) == APR_SUCCESS);
+    closed->next = open;
+    CHECK(mauth_http_connect(p, closed, apr_time_now() + apr_time_from_sec(2), &client)
+          == APR_SUCCESS);
+    CHECK(client != NULL);
+    closed->next = NULL;
+    CHECK(mauth_http_connect(p, closed, apr_time_now() + apr_time_from_sec(2), &client)
+          != APR_SUCCESS);
+    apr_socket_close(server);
+}
+
 static const unit_test_t tests[] = {
+    UNIT(every_address_of_a_name_is_tried_in_turn),
     UNIT(urls_are_taken_apart_and_only_http_is_accepted),
     UNIT(a_content_length_body_reads_alike_in_any_pieces),
     UNIT(a_chunked_body_is_decoded_with_extensions_and_trailers),
