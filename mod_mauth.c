@@ -244,6 +244,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     unsigned char generation[MAUTH_GENERATION_LEN];
     const char *crl_dir = NULL;
     int crl_dir_made = 0;
+    apr_time_t load_started = apr_time_now();
     server_rec *s;
 
     /* each load of the configuration (a graceful restart) is a generation
@@ -268,6 +269,10 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             || attach_trust(s, sc, generation, crl_dir) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+    if (crl_dir) {
+        /* copies no vhost of this configuration read */
+        mauth_crl_cache_prune(ptemp, crl_dir, load_started);
     }
     return mauth_refresh_parent_start(pconf, base) ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }

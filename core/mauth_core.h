@@ -177,6 +177,12 @@ typedef struct {
                                         * (a child: mauth_crl_map_file) */
 } mauth_trust_spec_t;
 
+/* Removes the files of a CRL cache directory (spec's crl_cache_dir) no
+ * read has used since before (the process that writes the directory marks
+ * each file it maps): the copies of CRL files no longer configured, and
+ * what an interrupted build left. */
+void mauth_crl_cache_prune(apr_pool_t *p, const char *cache_dir, apr_time_t before);
+
 /* The one trust builder of the module and of mauth-admin: roots, CRLs,
  * policy and generation from spec, checked and sealed.  On failure returns
  * an error with *err saying why (naming the file), *what naming the

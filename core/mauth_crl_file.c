@@ -582,6 +582,14 @@ static const char *hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len
     return out;
 }
 
+/* In use by the configuration being read: kept by mauth_crl_cache_prune.
+ * Set to the clock, not left to the file system's coarser one, which may
+ * stamp a file just written as older than the start of the load. */
+static void mark_in_use(apr_pool_t *p, const char *cached)
+{
+    apr_file_mtime_set(cached, apr_time_now(), p);
+}
+
 static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const char *dir,
                                        int may_build, apr_array_header_t *crls,
                                        apr_array_header_t *pending, const char **why)
@@ -601,6 +609,9 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
     cached = apr_pstrcat(p, dir, "/", name, NULL);
     if ((rv = map_cache_file(p, cached, path, content, crls, why)) == APR_SUCCESS) {
+        if (may_build) {
+            mark_in_use(p, cached);
+        }
         return rv;
     }
     crls->nelts = first;
@@ -619,6 +630,9 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     if ((rv = build_cache_file(p, path, dir, name, prefix, content, why)) == APR_SUCCESS
         && (rv = map_cache_file(p, cached, path, content, crls, why)) != APR_SUCCESS) {
         crls->nelts = first;
+    }
+    if (rv == APR_SUCCESS) {
+        mark_in_use(p, cached);
     }
     return rv;
 }
@@ -653,4 +667,26 @@ apr_status_t mauth_crl_map_file(apr_pool_t *p, const char *path, const char *cac
     apr_status_t rv = read_through_cache(p, path, cache_dir, 0, crls, pending, &why);
 
     return read_result(p, path, rv, why, err);
+}
+
+void mauth_crl_cache_prune(apr_pool_t *p, const char *dir, apr_time_t before)
+{
+    apr_dir_t *handle;
+    apr_finfo_t entry;
+    apr_size_t suffix = strlen(CACHE_SUFFIX);
+
+    if (apr_dir_open(&handle, dir, p) != APR_SUCCESS) {
+        return;
+    }
+    while (apr_dir_read(&entry, APR_FINFO_NAME | APR_FINFO_MTIME | APR_FINFO_TYPE, handle)
+           == APR_SUCCESS) {
+        apr_size_t len = strlen(entry.name);
+        /* a cache file, or one a build left behind (.NAME.crlx.XXXXXX) */
+        int ours = (len > suffix && strcmp(entry.name + len - suffix, CACHE_SUFFIX) == 0)
+                   || (entry.name[0] == '.' && strstr(entry.name, CACHE_SUFFIX ".") != NULL);
+        if (ours && entry.filetype == APR_REG && entry.mtime < before) {
+            apr_file_remove(apr_pstrcat(p, dir, "/", entry.name, NULL), p);
+        }
+    }
+    apr_dir_close(handle);
 }
