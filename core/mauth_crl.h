@@ -31,6 +31,7 @@ typedef struct {
     apr_time_t this_update;
     apr_time_t next_update;            /* 0: none given */
     unsigned char der_digest[32];      /* SHA-256 of der (the trust id's part) */
+    const char *cache_file;            /* the shared copy it is mapped from, or NULL */
     const unsigned char *number;       /* CRLNumber's content octets, or NULL */
     apr_size_t number_len;
     uint32_t *revoked;                 /* offsets of serial contents, sorted */
@@ -98,6 +99,10 @@ apr_status_t mauth_crl_parse_indexed(apr_pool_t *p, const unsigned char *der, ap
  */
 apr_status_t mauth_crl_read_file(apr_pool_t *p, const char *path, const char *cache_dir,
                                  apr_array_header_t *crls, const char **err);
+/* Once the CRLs crls were read from are the ones in use (a refresh taken):
+ * the other copies of the same CRL files go from the cache directory. */
+void mauth_crl_cache_settle(apr_pool_t *p, const apr_array_header_t *crls);
+
 /* The same for a process that may not write cache_dir (a child): the file
  * is mapped when it is there; else the CRLs are read into memory of p and
  * the path of the file that will hold them is pushed on pending (const

@@ -369,11 +369,21 @@ static apr_status_t read_into_memory(apr_pool_t *p, const char *path,
 
 /* ------------------------------------------------------------ cache file */
 
+static int digest_matches(const unsigned char *der, apr_size_t len,
+                          const unsigned char recorded[SHA256_DIGEST_LENGTH])
+{
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+
+    return EVP_Digest(der, len, digest, NULL, mauth_sha256(), NULL)
+           && memcmp(digest, recorded, sizeof(digest)) == 0;
+}
+
 /* Maps an existing cache file and takes its CRLs, every index checked
  * against its DER.  APR_ENOENT when there is none. */
 static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char *path,
                                    const unsigned char source_digest[SHA256_DIGEST_LENGTH],
-                                   apr_array_header_t *crls, const char **why)
+                                   int check_digests, apr_array_header_t *crls,
+                                   const char **why)
 {
     apr_file_t *file;
     apr_finfo_t info;
@@ -430,10 +440,18 @@ static apr_status_t map_cache_file(apr_pool_t *p, const char *cached, const char
             return APR_EINVAL;
         }
         index.at = (uint32_t *)(base + dir[i].index_off);
+        /* the writer (the parent) does not take its own records on trust:
+         * they make the trust id; the processes it starts inherit them */
+        if (check_digests && !digest_matches(base + dir[i].der_off,
+                                             (apr_size_t)dir[i].der_len, dir[i].der_digest)) {
+            *why = "its cache file is damaged";
+            return APR_EINVAL;
+        }
         if ((rv = mauth_crl_parse_indexed(p, base + dir[i].der_off, (apr_size_t)dir[i].der_len,
                                           path, &index, &crl, why)) != APR_SUCCESS) {
             return rv;
         }
+        crl->cache_file = cached;
         APR_ARRAY_PUSH(crls, mauth_crl_t *) = crl;
     }
     return APR_SUCCESS;
@@ -522,7 +540,7 @@ static void remove_stale(apr_pool_t *p, const char *dir, const char *prefix, con
 /* Builds cached (dir/name) from path, whose content must still hash to
  * digest. */
 static apr_status_t build_cache_file(apr_pool_t *p, const char *path, const char *dir,
-                                     const char *name, const char *prefix,
+                                     const char *name,
                                      const unsigned char digest[SHA256_DIGEST_LENGTH],
                                      const char **why)
 {
@@ -567,7 +585,6 @@ static apr_status_t build_cache_file(apr_pool_t *p, const char *path, const char
         apr_file_remove(temp, p);
         return rv;
     }
-    remove_stale(p, dir, prefix, name);
     return APR_SUCCESS;
 }
 
@@ -608,7 +625,7 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     prefix = apr_pstrcat(p, hex(p, of_path, 8), "-", NULL);
     name = apr_pstrcat(p, prefix, hex(p, content, sizeof(content)), CACHE_SUFFIX, NULL);
     cached = apr_pstrcat(p, dir, "/", name, NULL);
-    if ((rv = map_cache_file(p, cached, path, content, crls, why)) == APR_SUCCESS) {
+    if ((rv = map_cache_file(p, cached, path, content, may_build, crls, why)) == APR_SUCCESS) {
         if (may_build) {
             mark_in_use(p, cached);
         }
@@ -627,8 +644,8 @@ static apr_status_t read_through_cache(apr_pool_t *p, const char *path, const ch
     if (rv != APR_ENOENT) {
         apr_file_remove(cached, p);   /* damaged: made again */
     }
-    if ((rv = build_cache_file(p, path, dir, name, prefix, content, why)) == APR_SUCCESS
-        && (rv = map_cache_file(p, cached, path, content, crls, why)) != APR_SUCCESS) {
+    if ((rv = build_cache_file(p, path, dir, name, content, why)) == APR_SUCCESS
+        && (rv = map_cache_file(p, cached, path, content, 0, crls, why)) != APR_SUCCESS) {
         crls->nelts = first;
     }
     if (rv == APR_SUCCESS) {
@@ -689,4 +706,20 @@ void mauth_crl_cache_prune(apr_pool_t *p, const char *dir, apr_time_t before)
         }
     }
     apr_dir_close(handle);
+}
+
+void mauth_crl_cache_settle(apr_pool_t *p, const apr_array_header_t *crls)
+{
+    int i;
+
+    for (i = 0; i < crls->nelts; i++) {
+        const mauth_crl_t *crl = APR_ARRAY_IDX(crls, i, const mauth_crl_t *);
+        const char *slash = crl->cache_file ? strrchr(crl->cache_file, '/') : NULL;
+        const char *dash = slash ? strchr(slash, '-') : NULL;
+        if (dash) {
+            remove_stale(p, apr_pstrmemdup(p, crl->cache_file, (apr_size_t)(slash - crl->cache_file)),
+                         apr_pstrmemdup(p, slash + 1, (apr_size_t)(dash + 1 - slash - 1)),
+                         slash + 1);
+        }
+    }
 }

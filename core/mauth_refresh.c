@@ -436,6 +436,11 @@ int mauth_trust_live_check(mauth_trust_live_t *live, apr_pool_t *ptemp,
         return -1;
     }
     swap_in(live, t, pool, h);
+    if (!live->spec.crl_cache_readonly) {
+        /* taken: the copies of what it replaced go (not before: a refused
+         * CRL must not take the copy in use away) */
+        mauth_crl_cache_settle(ptemp, t->crls);
+    }
     memcpy(live->state, state, sizeof(state));
     live->has_refused = 0;
     mauth_log(log, to_shared ? MAUTH_LOG_DEBUG : MAUTH_LOG_INFO, to_shared ? "MAUTH00141"

@@ -927,7 +927,7 @@ UNIT_TEST(cache_file_is_shared_by_readers_of_the_same_content)
     const char *dir = tp_tmpdir(p), *cache = tp_tmpdir(p), *err = NULL, *file = NULL;
     const char *path = tp_write_crls(p, dir, "big.pem", 0, random_crl(p, &issuer, COUNT), NULL);
     apr_array_header_t *first = apr_array_make(p, 1, sizeof(mauth_crl_t *));
-    apr_array_header_t *second = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+    apr_array_header_t *second = apr_array_make(p, 1, sizeof(mauth_crl_t *)), *third;
     mauth_crl_t *a, *b;
     apr_finfo_t before, after;
     apr_size_t missed, extra;
@@ -948,8 +948,12 @@ UNIT_TEST(cache_file_is_shared_by_readers_of_the_same_content)
     CHECK(mauth_crl_signed_by(b, issuer.cert));
 
     path = tp_write_crls(p, dir, "big.pem", 0, random_crl(p, &issuer, 10), NULL);
-    CHECK_MSG(mauth_crl_read_file(p, path, cache, second, &err) == APR_SUCCESS, "%s", err);
-    CHECK_INT(APR_ARRAY_IDX(second, 1, mauth_crl_t *)->revoked_count, 10);
+    third = apr_array_make(p, 1, sizeof(mauth_crl_t *));
+    CHECK_MSG(mauth_crl_read_file(p, path, cache, third, &err) == APR_SUCCESS, "%s", err);
+    CHECK_INT(APR_ARRAY_IDX(third, 0, mauth_crl_t *)->revoked_count, 10);
+    /* the old copy stays until the new CRLs are the ones in use */
+    CHECK_INT(cache_files(p, cache, &file), 2);
+    mauth_crl_cache_settle(p, third);
     CHECK_INT(cache_files(p, cache, &file), 1);
     /* the first reader's mapping outlives the removal of its file */
     count_misses(a, COUNT, &missed, &extra);
