@@ -1,4 +1,5 @@
 # Review 4: 30 refreshes of the CRL on the vhost mauth_refresh (1 s,
+# after crl_refresh.t, from crls-later-before.pem again by a graceful restart;
 # t/conf/refresh.conf.in), each file a new inode of the same newer CRL
 # (crls-later-after.pem: revokes revoked-later), so every process rebuilds
 # its trust 30 times (the parent at its monitor tick too): revoked-later is
@@ -16,7 +17,7 @@ use Apache::Test ();
 use MAuth::Test;
 use MAuth::Attack;
 
-plan tests => 8;
+plan tests => 9;
 
 my $t = Apache::Test::vars('serverroot');
 my $vhost = 'mauth_refresh';
@@ -39,6 +40,12 @@ sub status_of {
 }
 
 sub children { my @k = MAuth::Attack::children_of(MAuth::Attack::read_pid()); return @k }
+
+# crl_refresh.t, run before on this vhost, leaves a newer (stale) CRL in
+# use, which the later-after one would be refused as older than: start from
+# the files as t/TEST.PL made them, loaded by a graceful restart
+swap_file(pki('crls-later-before.pem'), $live);
+ok(MAuth::Attack::graceful_restart(port => vhost_port($vhost)), 'graceful restart: the CRL of before');
 
 my $mark = error_log_mark();
 swap_file(pki('crls-later-after.pem'), $live);
