@@ -663,6 +663,27 @@ int mauth_crl_signed_by(mauth_crl_t *crl, X509 *issuer)
     return ok;
 }
 
+void mauth_crl_take_memo(mauth_crl_t *crl, mauth_crl_t *same)
+{
+    X509 *issuer;
+
+    if (memcmp(crl->der_digest, same->der_digest, sizeof(crl->der_digest)) != 0
+        || (issuer = mauth_crl_verified_issuer(same)) == NULL) {
+        return;
+    }
+    apr_thread_mutex_lock(same->memo_lock);
+    memcpy(crl->verified_key, same->verified_key, sizeof(crl->verified_key));
+    apr_thread_mutex_unlock(same->memo_lock);
+    apr_thread_mutex_lock(crl->memo_lock);
+    crl->signature_verified = 1;
+    if (crl->verified_issuer == NULL) {
+        crl->verified_issuer = issuer;
+        issuer = NULL;
+    }
+    apr_thread_mutex_unlock(crl->memo_lock);
+    X509_free(issuer);
+}
+
 X509 *mauth_crl_verified_issuer(mauth_crl_t *crl)
 {
     X509 *issuer;

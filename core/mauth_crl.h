@@ -131,6 +131,12 @@ X509 *mauth_crl_verified_issuer(mauth_crl_t *crl);
 int mauth_crl_replaces(apr_pool_t *p, mauth_crl_t *crl, int check_age, mauth_trust_t *old,
                        const char **err);
 
+/* When same is the same CRL (equal DER digests) whose signature verified:
+ * crl counts as verified by the same key, without verifying it again (a
+ * refresh that reads unchanged CRLs, or a child taking the shared copy of
+ * what it read alone). */
+void mauth_crl_take_memo(mauth_crl_t *crl, mauth_crl_t *same);
+
 /* Whether the serial of cert is listed. */
 int mauth_crl_lists(const mauth_crl_t *crl, X509 *cert);
 

@@ -206,6 +206,11 @@ apr_status_t mauth_trust_rebuild(apr_pool_t *p, mauth_trust_t *old,
     }
     for (i = 0; i < t->crls->nelts; i++) {
         mauth_crl_t *crl = APR_ARRAY_IDX(t->crls, i, mauth_crl_t *);
+        int j;
+        /* a CRL the trust in use already holds was verified there */
+        for (j = 0; j < old->crls->nelts; j++) {
+            mauth_crl_take_memo(crl, APR_ARRAY_IDX(old->crls, j, mauth_crl_t *));
+        }
         /* an issuer's CRL kept beside a later one of it (a fetched CRL
          * beside the one first put there) is no step back: the later
          * one's age is what counts */
