@@ -19,34 +19,7 @@
 #include "testpki.h"
 #include "unit.h"
 
-typedef struct {
-    tp_id_t root, inter, leaf;
-    X509_CRL *root_crl;
-    const char *dir, *roots, *crls;
-    mauth_trust_spec_t spec;
-    unsigned char gen[MAUTH_GENERATION_LEN];
-} world_t;
-
-static void world_make(apr_pool_t *p, world_t *w)
-{
-    X509_CRL *inter_crl;
-
-    w->root = tp_root(p, "Root CA");
-    w->inter = tp_ca(p, "Intermediate CA", &w->root);
-    w->leaf = tp_leaf(p, "alice", &w->inter);
-    w->root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->root});
-    inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->inter});
-    w->dir = tp_tmpdir(p);
-    w->roots = tp_write_certs(p, w->dir, "root.pem", w->root.cert, NULL);
-    w->crls = tp_write_crls(p, w->dir, "crls.pem", 0, w->root_crl, inter_crl, NULL);
-    memset(&w->spec, 0, sizeof(w->spec));
-    memset(w->gen, 7, sizeof(w->gen));
-    w->spec.ca_file = w->roots;
-    w->spec.crl_file = w->crls;
-    w->spec.crl_check = MAUTH_CRL_CHECK_CHAIN;
-    w->spec.depth = -1;
-    w->spec.generation = w->gen;
-}
+typedef tp_crl_world_t world_t;
 
 static mauth_trust_t *build(apr_pool_t *p, world_t *w)
 {
@@ -92,7 +65,7 @@ UNIT_TEST(a_newer_crl_makes_a_new_trust_that_revokes)
     mauth_verdict_t v;
     const char *err = NULL;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     old = build(p, &w);
     verdict_of(p, &w, old, &v);
     CHECK_VERDICT(&v, MAUTH_VERIFY_SUCCESS, MAUTH_REASON_OK);
@@ -114,7 +87,7 @@ UNIT_TEST(the_same_files_make_the_same_trust_id_in_every_process)
     unsigned char state[MAUTH_FILES_STATE_LEN], again[MAUTH_FILES_STATE_LEN];
     const char *err = NULL;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     old = build(p, &w);
     mauth_crl_files_state(p, &w.spec, state);
     write_inter_crl(p, &w, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 60});
@@ -134,7 +107,7 @@ UNIT_TEST(an_older_crl_is_refused)
     mauth_trust_t *old, *t = NULL;
     const char *err = NULL;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     old = build(p, &w);
     CHECK(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
                                                      .this_update = TP_NOW - 7200},
@@ -152,7 +125,7 @@ UNIT_TEST(a_crl_with_a_lower_number_is_refused_a_higher_one_taken)
     mauth_trust_t *old, *t = NULL, *t2 = NULL, *t3 = NULL;
     const char *err = NULL;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     old = build(p, &w);
     CHECK_MSG(rebuild_with(p, &w, old, &(tp_crl_opts_t){.issuer = &w.inter,
                                                          .this_update = TP_NOW - 60,
@@ -180,7 +153,7 @@ UNIT_TEST(an_older_crl_kept_beside_a_later_one_of_its_issuer_does_not_block_a_re
     X509_CRL *first;
     const char *err = NULL;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     first = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 600});
     tp_write_crls(p, w.dir, "crls.pem", 0, w.root_crl, first,
                   tp_crl(p, &(tp_crl_opts_t){.issuer = &w.inter, .this_update = TP_NOW - 300,
@@ -206,7 +179,7 @@ UNIT_TEST(a_crl_not_signed_by_the_key_that_signed_the_last_is_refused)
     mauth_verdict_t v;
     const char *err = NULL;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     old = build(p, &w);
     /* a chain through inter verifies inter's CRL with inter's key */
     verdict_of(p, &w, old, &v);
@@ -226,7 +199,7 @@ UNIT_TEST(a_root_crl_with_a_bad_signature_or_garbage_is_refused)
     const char *err = NULL;
     X509_CRL *bad;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     old = build(p, &w);
     bad = tp_crl(p, &(tp_crl_opts_t){.issuer = &w.root, .sign_key = tp_key_ec(p)});
     tp_write_crls(p, w.dir, "crls.pem", 0, bad, NULL);
@@ -251,7 +224,7 @@ UNIT_TEST(a_swap_keeps_the_old_trust_until_its_last_reader_leaves)
     unit_log_t log;
     const mauth_logger_t *logger = unit_log_capture(p, &log);
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     memset(&entry, 0, sizeof(entry));
     entry.trust = build(p, &w);
     mauth_crl_files_state(p, &w.spec, state);
@@ -310,7 +283,7 @@ UNIT_TEST(the_replaced_trust_is_freed_in_the_parent_and_in_each_child)
     const char *err = NULL, *what = NULL;
     int startup_freed = 0, parent_made_freed = 0;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     CHECK_MSG(mauth_trusts_get(trusts, &w.spec, 16, 0, NULL, &entry, &err, &what)
               == APR_SUCCESS, "%s", err);
     CHECK(entry->pool != NULL);
@@ -350,7 +323,7 @@ UNIT_TEST(a_hidden_file_come_and_gone_in_the_crl_directory_is_no_change)
     world_t w;
     unsigned char before[MAUTH_FILES_STATE_LEN], after[MAUTH_FILES_STATE_LEN];
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 0);
     w.spec.crl_file = NULL;
     w.spec.crl_path = w.dir;
     mauth_crl_files_state(p, &w.spec, before);
@@ -378,8 +351,7 @@ UNIT_TEST(a_child_reads_a_new_crl_alone_then_takes_the_parents_shared_copy)
     mauth_trust_t *t;
     apr_pool_t *ptemp;
 
-    world_make(p, &w);
-    w.spec.crl_cache_dir = tp_tmpdir(p);
+    tp_crl_world(p, &w, 1);
     memset(&entry, 0, sizeof(entry));
     entry.trust = build(p, &w);
     mauth_crl_files_state(p, &w.spec, state);

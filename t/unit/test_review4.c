@@ -28,36 +28,7 @@
 #include "testpki.h"
 #include "unit.h"
 
-typedef struct {
-    tp_id_t root, inter, leaf;
-    X509_CRL *root_crl;
-    const char *dir, *roots, *crls, *cache;
-    mauth_trust_spec_t spec;
-    unsigned char gen[MAUTH_GENERATION_LEN];
-} world_t;
-
-static void world_make(apr_pool_t *p, world_t *w)
-{
-    X509_CRL *inter_crl;
-
-    w->root = tp_root(p, "Root CA");
-    w->inter = tp_ca(p, "Intermediate CA", &w->root);
-    w->leaf = tp_leaf(p, "alice", &w->inter);
-    w->root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->root});
-    inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->inter});
-    w->dir = tp_tmpdir(p);
-    w->cache = tp_tmpdir(p);
-    w->roots = tp_write_certs(p, w->dir, "root.pem", w->root.cert, NULL);
-    w->crls = tp_write_crls(p, w->dir, "crls.pem", 0, w->root_crl, inter_crl, NULL);
-    memset(&w->spec, 0, sizeof(w->spec));
-    memset(w->gen, 7, sizeof(w->gen));
-    w->spec.ca_file = w->roots;
-    w->spec.crl_file = w->crls;
-    w->spec.crl_check = MAUTH_CRL_CHECK_CHAIN;
-    w->spec.depth = -1;
-    w->spec.generation = w->gen;
-    w->spec.crl_cache_dir = w->cache;
-}
+typedef tp_crl_world_t world_t;
 
 /* inter's CRL replaced: this_update (0: TP_NOW - 1 h), revoking leaf when
  * revoke.  A new file renamed into place, as a fetch does. */
@@ -84,7 +55,9 @@ static int leaf_revoked(apr_pool_t *p, world_t *w, mauth_trust_entry_t *entry)
     return v.reason == MAUTH_REASON_REVOKED;
 }
 
-static int cache_files(const char *dir)
+/* The entries of dir, but hidden ones (a cache directory's files, a
+ * process's open files). */
+static int entries(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -99,34 +72,18 @@ static int cache_files(const char *dir)
     return n;
 }
 
-/* Counts /proc/self/maps lines naming dir, and this process's fds. */
-static int maps_of(apr_pool_t *p, const char *dir)
+/* Counts /proc/self/maps lines naming dir. */
+static int maps_of(const char *dir)
 {
     FILE *f = fopen("/proc/self/maps", "r");
     char line[4096];
     int n = 0;
 
-    (void)p;
     while (f && fgets(line, sizeof(line), f)) {
         n += strstr(line, dir) != NULL;
     }
     if (f) {
         fclose(f);
-    }
-    return n;
-}
-
-static int fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    while (d && (e = readdir(d)) != NULL) {
-        n += e->d_name[0] != '.';
-    }
-    if (d) {
-        closedir(d);
     }
     return n;
 }
@@ -199,7 +156,7 @@ static void child_serve(apr_pool_t *p, world_t *w, server_t *s, int in, int out)
             answer[1] = leaf_revoked(p, w, s->entry);
         }
         else {
-            answer[0] = maps_of(p, w->cache);
+            answer[0] = maps_of(w->cache);
             answer[1] = mauth_trust_live_held(live);
         }
         apr_pool_clear(s->ptemp);
@@ -276,7 +233,7 @@ UNIT_TEST(OPEN_a_revert_seen_by_the_parent_only_lets_a_revoked_leaf_pass_in_new_
     if (!open_issues()) {
         return;
     }
-    world_make(p, &w);
+    tp_crl_world(p, &w, 1);
     server_start(p, &w, &s);
     c1 = proc_fork(p, &w, &s);
     write_inter(p, &w, TP_NOW - 60, 1);          /* B */
@@ -305,7 +262,7 @@ UNIT_TEST(a_revert_seen_by_everyone_is_refused_by_the_parent_and_by_new_children
     unit_log_t log;
     const mauth_logger_t *logger = unit_log_capture(p, &log);
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 1);
     server_start(p, &w, &s);
     c1 = proc_fork(p, &w, &s);
     write_inter(p, &w, TP_NOW - 60, 1);
@@ -343,11 +300,11 @@ UNIT_TEST(a_refused_older_crl_does_not_remove_the_shared_copy_in_use)
     const char *in_use = NULL;
 
     (void)names;
-    world_make(p, &w);
+    tp_crl_world(p, &w, 1);
     server_start(p, &w, &s);
     write_inter(p, &w, TP_NOW - 60, 1);
     CHECK_INT(mauth_trust_live_check(s.parent, s.ptemp, NULL), 1);
-    CHECK_INT(cache_files(w.cache), 1);
+    CHECK_INT(entries(w.cache), 1);
     apr_dir_open(&d, w.cache, p);
     while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
         if (fi.name[0] != '.') {
@@ -374,7 +331,7 @@ UNIT_TEST(a_crl_changed_twice_before_the_parent_looks_keeps_the_leaf_revoked)
     proc_t c;
     int a[2];
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 1);
     server_start(p, &w, &s);
     c = proc_fork(p, &w, &s);
     write_inter(p, &w, TP_NOW - 120, 1);         /* B: the child reads it alone */
@@ -407,10 +364,10 @@ UNIT_TEST(fifty_refreshes_through_private_and_shared_copies_leave_one_mapping_an
     proc_t c;
     int a[2], i, fds_before, bad = 0;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 1);
     server_start(p, &w, &s);
     c = proc_fork(p, &w, &s);
-    fds_before = fds();
+    fds_before = entries("/proc/self/fd");
     for (i = 1; i <= 50; i++) {
         int revoke = i % 2;
         write_inter(p, &w, TP_NOW - 3000 + i * 10, revoke);
@@ -426,13 +383,13 @@ UNIT_TEST(fifty_refreshes_through_private_and_shared_copies_leave_one_mapping_an
         apr_pool_clear(s.ptemp);
     }
     CHECK_INT(bad, 0);
-    CHECK_INT(fds(), fds_before);
-    CHECK_INT(maps_of(p, w.cache), 1);
+    CHECK_INT(entries("/proc/self/fd"), fds_before);
+    CHECK_INT(maps_of(w.cache), 1);
     CHECK_INT(mauth_trust_live_held(s.parent), 1);
     proc_ask(&c, 'm', a);
     CHECK_INT(a[0], 1);
     CHECK_INT(a[1], 1);
-    CHECK_INT(cache_files(w.cache), 1);
+    CHECK_INT(entries(w.cache), 1);
     CHECK_INT(proc_end(&c), 0);
 }
 
@@ -454,7 +411,7 @@ UNIT_TEST(a_cache_files_recorded_der_digest_must_match_its_der)
     unsigned char *buf, needle[32];
     int i, hits = 0;
 
-    world_make(p, &w);
+    tp_crl_world(p, &w, 1);
     CHECK(mauth_crl_read_file(p, w.crls, w.cache, crls, &err) == APR_SUCCESS);
     memcpy(needle, APR_ARRAY_IDX(crls, 1, mauth_crl_t *)->der_digest, 32);
     apr_dir_open(&d, w.cache, p);

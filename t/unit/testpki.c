@@ -480,3 +480,26 @@ mauth_trust_t *tp_trust_of_generation(apr_pool_t *p, mauth_crl_check_e check,
     }
     return trust;
 }
+
+void tp_crl_world(apr_pool_t *p, tp_crl_world_t *w, int with_cache)
+{
+    X509_CRL *inter_crl;
+
+    w->root = tp_root(p, "Root CA");
+    w->inter = tp_ca(p, "Intermediate CA", &w->root);
+    w->leaf = tp_leaf(p, "alice", &w->inter);
+    w->root_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->root});
+    inter_crl = tp_crl(p, &(tp_crl_opts_t){.issuer = &w->inter});
+    w->dir = tp_tmpdir(p);
+    w->cache = with_cache ? tp_tmpdir(p) : NULL;
+    w->roots = tp_write_certs(p, w->dir, "root.pem", w->root.cert, NULL);
+    w->crls = tp_write_crls(p, w->dir, "crls.pem", 0, w->root_crl, inter_crl, NULL);
+    memset(&w->spec, 0, sizeof(w->spec));
+    memset(w->gen, 7, sizeof(w->gen));
+    w->spec.ca_file = w->roots;
+    w->spec.crl_file = w->crls;
+    w->spec.crl_check = MAUTH_CRL_CHECK_CHAIN;
+    w->spec.depth = -1;
+    w->spec.generation = w->gen;
+    w->spec.crl_cache_dir = w->cache;
+}

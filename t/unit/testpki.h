@@ -117,4 +117,21 @@ mauth_trust_t *tp_trust_of_generation(apr_pool_t *p, mauth_crl_check_e check,
                                       const unsigned char *generation,
                                       const mauth_logger_t *log, const char **err);
 
+/*
+ * The files of a live CRL refresh: root ("Root CA", trusted) -> inter
+ * ("Intermediate CA") -> leaf ("alice"); root.pem, and crls.pem holding
+ * root's and inter's CRLs (revoking nothing), in a new directory; spec
+ * reading them (chain checking, a fixed generation), with a CRL cache
+ * directory of its own (cache) when with_cache.
+ */
+typedef struct {
+    tp_id_t root, inter, leaf;
+    X509_CRL *root_crl;
+    const char *dir, *roots, *crls, *cache;
+    mauth_trust_spec_t spec;
+    unsigned char gen[MAUTH_GENERATION_LEN];
+} tp_crl_world_t;
+
+void tp_crl_world(apr_pool_t *p, tp_crl_world_t *w, int with_cache);
+
 #endif /* MAUTH_TESTPKI_H */
